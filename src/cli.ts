@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { queueNames } from './amqp/topology.js';
+import { ConfigError, DEFAULTS, type WorkerConfig } from './config.js';
+import { AddressError, parseEngineList } from './docker/address.js';
+import { checkEngines } from './docker/check.js';
+import { Engine } from './docker/engine.js';
+import { EnginePool } from './docker/pool.js';
+import { createLogger } from './logger.js';
+import { loadSchemas } from './messages/schemas.js';
+import { createOutput, type OutputFormat } from './output/output.js';
+import { addSecret, redact, redactUrl } from './redact.js';
+import { BrokerUnreachableError, Worker } from './worker.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function positiveInt(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a whole number ≥ 1.`);
+    return n;
+  };
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds ≥ 0.');
+  return n;
+}
+
+export function buildProgram(): Command {
+  return new Command()
+    .name('docker-dispatch')
+    .description('Consume docker commands (JSON) from a RabbitMQ queue and carry them out on a pool of Docker engines.')
+    .version(version)
+    .argument(
+      '<dockerHost>',
+      'one engine or a comma-separated list of [name=]address; address: host:port, tcp://host:port, http://host:port, https://host:port, unix:///path/docker.sock or /path/docker.sock',
+    )
+    .argument('<amqpUrl>', 'RabbitMQ URL: amqp://user:password@host:5672/vhost or amqps://…')
+    .option('-q, --queue <name>', 'queue to consume commands from', DEFAULTS.queue)
+    .option('--reply-queue <name>', 'queue for replies to messages without reply_to (default: "<queue>.replies")')
+    .option('--dead-letter-queue <name>', 'queue for copies of messages that failed for good (default: "<queue>.dead")')
+    .option('-p, --prefetch <n>', 'commands carried out at once by this worker', positiveInt('--prefetch'), DEFAULTS.prefetch)
+    .addOption(new Option('--output <format>', 'stdout format: attached output and result lines').choices(['text', 'json']).default(DEFAULTS.output))
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(DEFAULTS.logLevel))
+    .option('--network <mode>', "network mode of new containers, e.g. none, bridge, host or a network name (default: the engine's default)")
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM/SIGINT, how long commands in progress may take to finish', seconds, DEFAULTS.shutdownTimeoutMs / 1000)
+    .showHelpAfterError('(run docker-dispatch --help for usage)');
+}
+
+interface CliOptions {
+  queue: string;
+  replyQueue?: string;
+  deadLetterQueue?: string;
+  prefetch: number;
+  output: OutputFormat;
+  logLevel: string;
+  network?: string;
+  shutdownTimeout: number;
+}
+
+/** Turns parsed arguments into a frozen config; a bad value is a ConfigError or AddressError naming it. */
+export function toConfig(dockerHost: string, amqpUrl: string, options: CliOptions): Readonly<WorkerConfig> {
+  if (!/^amqps?:\/\//i.test(amqpUrl)) throw new ConfigError(`invalid AMQP URL "${redactUrl(amqpUrl)}": it must start with amqp:// or amqps://`);
+  let url: URL;
+  try {
+    url = new URL(amqpUrl);
+  } catch {
+    throw new ConfigError(`invalid AMQP URL "${redact(amqpUrl)}"`);
+  }
+  if (url.password) addSecret(url.password);
+  if (options.queue.trim() === '') throw new ConfigError('--queue must not be empty');
+  return Object.freeze({
+    engines: parseEngineList(dockerHost),
+    amqpUrl,
+    queues: queueNames(options.queue, options.replyQueue, options.deadLetterQueue),
+    prefetch: options.prefetch,
+    output: options.output,
+    logLevel: options.logLevel,
+    networkMode: options.network,
+    requeueDelayMs: DEFAULTS.requeueDelayMs,
+    shutdownTimeoutMs: Math.round(options.shutdownTimeout * 1000),
+    pingTimeoutMs: DEFAULTS.pingTimeoutMs,
+  });
+}
+
+/** One clear line on stderr, never a secret, then exit 1. */
+function die(message: string): never {
+  process.stderr.write(`docker-dispatch: ${redact(message)}\n`);
+  process.exit(1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.parse(argv);
+  const [dockerHost, amqpUrl] = program.processedArgs as [string, string];
+  let config: Readonly<WorkerConfig>;
+  try {
+    config = toConfig(dockerHost, amqpUrl, program.opts<CliOptions>());
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof AddressError) die(err.message);
+    throw err;
+  }
+
+  try {
+    loadSchemas();
+  } catch (err) {
+    die(`cannot load the message schemas: ${(err as Error).message}`);
+  }
+  const log = createLogger(config.logLevel);
+  const engines = config.engines.map((spec) => new Engine(spec));
+  const answering = await checkEngines(engines, config.pingTimeoutMs, log);
+  if (answering.length === 0) die(`no Docker engine answers: ${answering.failures.join('; ')}`);
+
+  let worker: Worker;
+  try {
+    worker = await Worker.start(config, { pool: new EnginePool(engines), output: createOutput(config.output), log });
+  } catch (err) {
+    if (err instanceof BrokerUnreachableError) die(err.message);
+    die(`cannot set up the queues on ${redactUrl(config.amqpUrl)}: ${(err as Error).message}`);
+  }
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now; unacked messages go back to the queue');
+      process.exit(130);
+    }
+    log.info({ signal }, 'shutting down: no new messages, waiting for commands in progress');
+    void worker.close();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    await worker.stopped;
+    log.info('stopped');
+    process.exit(0);
+  } catch (err) {
+    log.fatal({ err }, `${(err as Error).message}. Exiting so a supervisor can restart the worker.`);
+    process.exit(1);
+  }
+}
+
+main(process.argv).catch((err: unknown) => die(`unexpected failure: ${(err as Error)?.stack ?? String(err)}`));

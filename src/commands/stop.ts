@@ -1,0 +1,21 @@
+import { classifyDockerError } from '../docker/classify.js';
+import type { StopMessage } from '../messages/types.js';
+import { containerName, type CommandHandler } from './context.js';
+
+/** Default seconds between SIGTERM and SIGKILL, as `docker stop`. */
+export const DEFAULT_STOP_SECONDS = 10;
+
+/** `docker stop` on whichever engine holds the container. Stopping a container that is not running is not an error. */
+export const stop: CommandHandler<StopMessage> = async (message, ctx) => {
+  const { engine, container, info } = await ctx.pool.locate(message.Container);
+  const result = { Host: engine.id, Container: { Id: info.Id, Name: containerName(info.Name) } };
+  try {
+    await container.stop({ t: message.Options?.Time ?? DEFAULT_STOP_SECONDS });
+  } catch (err) {
+    // n.b. 304 is the engine saying the container was not running: the outcome the message asked for.
+    if ((err as { statusCode?: number }).statusCode !== 304) {
+      throw classifyDockerError(err, 'stop', engine.id, { container: result.Container });
+    }
+  }
+  return result;
+};

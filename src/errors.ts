@@ -1,0 +1,78 @@
+import type { Reply } from './messages/contract.generated.js';
+
+/** The stable error codes of the reply's `Error.Code`. */
+export type ErrorCode = NonNullable<Reply['Error']>['Code'];
+
+/**
+ * What happens to a message whose command failed with a given code.
+ * - `dead-letter`: error reply, a confirmed copy to the dead-letter queue, then ack. Sending it again cannot help.
+ * - `requeue`: no reply yet; after a pause the message goes back to its queue (nack + requeue) to be tried again.
+ */
+export type Disposition = 'dead-letter' | 'requeue';
+
+/**
+ * The one catalogue of error codes. The README's table is kept in sync with it by a test, and so is the reply
+ * schema's `Error.Code` enum.
+ */
+export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition; description: string }>> = {
+  InvalidJson: {
+    disposition: 'dead-letter',
+    description: 'The body is not a UTF-8 JSON document.',
+  },
+  InvalidMessage: {
+    disposition: 'dead-letter',
+    description: 'The JSON does not match the command schema; the message names the offending field.',
+  },
+  ImageNotFound: {
+    disposition: 'dead-letter',
+    description: 'The image of a run is not on the chosen engine.',
+  },
+  ContainerNotFound: {
+    disposition: 'dead-letter',
+    description: 'No engine holds a container with that name, id or id prefix.',
+  },
+  Conflict: {
+    disposition: 'dead-letter',
+    description:
+      'The request clashes with the engine state: name in use, container found on several engines or by an ambiguous id prefix, removing a running container without Force.',
+  },
+  DockerUnavailable: {
+    disposition: 'requeue',
+    description: 'An engine could not be reached or answered 5xx. Transient: the message is put back on its queue.',
+  },
+  DockerError: {
+    disposition: 'dead-letter',
+    description: 'The engine refused the request for another reason (a 4xx), with its message.',
+  },
+};
+
+/** Context an error reply carries when it is known: the engine and the container involved. */
+export interface ErrorContext {
+  host?: string;
+  container?: { Id: string; Name?: string };
+}
+
+/** A failure with a stable code. Its disposition comes from the code table, never from the call site. */
+export class DispatchError extends Error {
+  override readonly name = 'DispatchError';
+  readonly context: ErrorContext;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; context?: ErrorContext } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.context = options.context ?? {};
+  }
+
+  get disposition(): Disposition {
+    return ERROR_CODES[this.code].disposition;
+  }
+
+  /** Returns this error with more context (the engine, the container), keeping what it already had. */
+  withContext(context: ErrorContext): this {
+    Object.assign(this.context, { ...context, ...this.context });
+    return this;
+  }
+}

@@ -1,0 +1,105 @@
+import type { ErrorObject } from 'ajv';
+import { DispatchError } from '../errors.js';
+import { loadSchemas, schemaAt, type SchemaRegistry } from './schemas.js';
+import type { CommandMessage } from './types.js';
+
+/** The outcome of reading a message body: a valid command, or the error to reply with (and the command it named). */
+export type ParseResult =
+  | { ok: true; message: CommandMessage }
+  | { ok: false; error: DispatchError; dockercmd?: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads a message body: UTF-8 JSON, an object naming a known Dockercmd, valid against that command's schema. */
+export function parseMessage(body: Buffer, registry: SchemaRegistry = loadSchemas()): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(body));
+  } catch (err) {
+    const why = err instanceof SyntaxError ? err.message : 'the body is not valid UTF-8';
+    return { ok: false, error: new DispatchError('InvalidJson', `message body is not valid JSON: ${why}`) };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, error: invalid(`the message must be a JSON object with a Dockercmd field, not ${describe(value)}`) };
+  }
+  const fields = value as Record<string, unknown>;
+  const known = [...registry.commands.keys()].join(', ');
+  const dockercmd = fields.Dockercmd;
+  if (dockercmd === undefined) {
+    const lowercase = Object.keys(fields).find((key) => key.toLowerCase() === 'dockercmd');
+    const hint = lowercase ? `: keys are capitalized, write "Dockercmd" instead of "${lowercase}"` : ` (one of ${known})`;
+    return { ok: false, error: invalid(`Dockercmd is required${hint}`) };
+  }
+  if (typeof dockercmd !== 'string') {
+    return { ok: false, error: invalid(`Dockercmd must be a string naming a command (${known}), not ${describe(dockercmd)}`) };
+  }
+  const command = registry.commands.get(dockercmd);
+  if (!command) {
+    return { ok: false, dockercmd, error: invalid(`Dockercmd "${dockercmd}" is not a known command (${known})`) };
+  }
+  if (!command.validate(fields)) {
+    const problems = (command.validate.errors ?? [])
+      // n.b. a propertyNames failure comes with a bare `not` error for the same key; its own error says it better.
+      .filter((e) => !(e.keyword === 'not' && e.schemaPath.includes('/propertyNames/')))
+      .map((e) => describeError(e, command.schema));
+    return { ok: false, dockercmd, error: invalid([...new Set(problems)].join('; ')) };
+  }
+  return { ok: true, message: fields as unknown as CommandMessage };
+}
+
+function invalid(message: string): DispatchError {
+  return new DispatchError('InvalidMessage', message);
+}
+
+/** `/Options/Attach/2` → `Options.Attach[2]`. */
+export function fieldPath(instancePath: string, child?: string): string {
+  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (child !== undefined) parts.push(child);
+  return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
+}
+
+/** One schema error as a sentence that names the field, for the person who wrote the message. */
+function describeError(error: ErrorObject, root: Record<string, unknown>): string {
+  const field = fieldPath(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `${fieldPath(error.instancePath, String(params.missingProperty))} is required`;
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys((schemaAt(root, error)?.properties as object | undefined) ?? {});
+      const sameButCase = allowed.find((k) => k.toLowerCase() === key.toLowerCase());
+      const unknown = `${fieldPath(error.instancePath, key)} is not a known field`;
+      if (sameButCase) return `${unknown}: keys are capitalized, write "${sameButCase}"`;
+      return `${unknown} (allowed${field ? ` in ${field}` : ''}: ${allowed.join(', ')})`;
+    }
+    case 'type':
+      return `${field} must be ${article(String(params.type))}`;
+    case 'enum':
+      return `${field} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `${field} must be ${JSON.stringify(params.allowedValue)}`;
+    case 'minLength':
+      return `${field} must not be empty`;
+    case 'minimum':
+      return `${field} must be ${String(params.comparison)} ${String(params.limit)}`;
+    case 'uniqueItems':
+      return `${field} must not repeat an item`;
+    case 'pattern':
+      return /\.Env\[\d+\]$/.test(field) ? `${field} must look like KEY=value` : `${field} must match ${String(params.pattern)}`;
+    case 'propertyNames':
+      return `${field} key "${String(params.propertyName)}" is reserved for the worker`;
+    default:
+      return `${field || 'the message'} ${error.message ?? 'is invalid'}`;
+  }
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return article(typeof value);
+}

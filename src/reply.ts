@@ -1,0 +1,27 @@
+import type { CommandResult } from './commands/context.js';
+import type { DispatchError } from './errors.js';
+import type { Reply } from './messages/types.js';
+
+/** The reply for one message: what the command produced, or the error with whatever context it knew. */
+export function buildReply(
+  messageId: string,
+  dockercmd: string | undefined,
+  result: CommandResult,
+  error: DispatchError | undefined,
+): Reply {
+  const reply: Reply = {
+    ...(dockercmd === undefined ? {} : { Dockercmd: dockercmd }),
+    Status: error ? 'error' : 'ok',
+    MessageId: messageId,
+    Host: result.Host ?? error?.context.host,
+    Container: result.Container ?? error?.context.container,
+    ExitCode: result.ExitCode,
+    Stdout: result.Stdout,
+    Stderr: result.Stderr,
+    Error: error ? { Code: error.code, Message: error.message } : undefined,
+    Warnings: result.Warnings,
+  };
+  // Absent rather than undefined, so the JSON has only the fields that apply.
+  for (const key of Object.keys(reply) as (keyof Reply)[]) if (reply[key] === undefined) delete reply[key];
+  return reply;
+}
