@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage, type Options } from 'amqplib';
+import { loadSchemas } from '../../src/messages/schemas.js';
+import type { Reply } from '../../src/messages/types.js';
+
+/** A reply as received, with its AMQP properties. */
+export interface ReceivedReply {
+  body: Reply;
+  properties: ConsumeMessage['properties'];
+}
+
+/**
+ * A test's own AMQP client: publishes commands as a producer would, receives replies on a private reply_to queue, and
+ * checks that every reply it receives validates against schemas/reply.schema.json.
+ */
+export class TestBroker {
+  private readonly pending = new Map<string, (reply: ReceivedReply) => void>();
+  private readonly early = new Map<string, ReceivedReply>();
+  readonly invalidReplies: unknown[] = [];
+
+  private constructor(
+    private readonly connection: ChannelModel,
+    readonly channel: Channel,
+    readonly replyTo: string,
+  ) {}
+
+  static async connect(url: string): Promise<TestBroker> {
+    const connection = await amqp.connect(url);
+    const channel = await connection.createChannel();
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    const broker = new TestBroker(connection, channel, queue);
+    await channel.consume(queue, (msg) => msg && broker.receive(msg), { noAck: true });
+    return broker;
+  }
+
+  /** Parses and validates a reply body against the reply schema (recording failures for the test to assert on). */
+  static parseReply(content: Buffer, invalid: unknown[] = []): Reply {
+    const body = JSON.parse(content.toString('utf8')) as Reply;
+    const { validate } = loadSchemas().reply;
+    if (!validate(body)) invalid.push({ body, errors: validate.errors });
+    return body;
+  }
+
+  private receive(msg: ConsumeMessage): void {
+    const reply = { body: TestBroker.parseReply(msg.content, this.invalidReplies), properties: msg.properties };
+    const id = msg.properties.correlationId as string;
+    const waiter = this.pending.get(id);
+    if (waiter) waiter(reply);
+    else this.early.set(id, reply);
+  }
+
+  /** Publishes a raw body (string or object) to `queue`. */
+  publish(queue: string, body: unknown, options: Options.Publish = {}): void {
+    const content = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    this.channel.sendToQueue(queue, content, { persistent: true, ...options });
+  }
+
+  /** Publishes with reply_to and a fresh correlation id, and resolves with the reply. */
+  async request(queue: string, body: unknown, options: Options.Publish = {}, timeoutMs = 45_000): Promise<ReceivedReply> {
+    const correlationId = (options.correlationId as string | undefined) ?? randomUUID();
+    const reply = this.replyFor(correlationId, timeoutMs);
+    this.publish(queue, body, { replyTo: this.replyTo, correlationId, ...options });
+    return reply;
+  }
+
+  /** Resolves with the reply that carries `correlationId`. */
+  replyFor(correlationId: string, timeoutMs = 45_000): Promise<ReceivedReply> {
+    const early = this.early.get(correlationId);
+    if (early) {
+      this.early.delete(correlationId);
+      return Promise.resolve(early);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(correlationId);
+        reject(new Error(`no reply for ${correlationId} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(correlationId, (reply) => {
+        clearTimeout(timer);
+        this.pending.delete(correlationId);
+        resolve(reply);
+      });
+    });
+  }
+
+  /** Waits for one message on `queue` (polling basic.get), acks it and returns it. */
+  async take(queue: string, timeoutMs = 20_000): Promise<GetMessage> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const msg = await this.channel.get(queue, { noAck: true });
+      if (msg) return msg;
+      await sleep(50);
+    }
+    throw new Error(`no message on ${queue} within ${timeoutMs} ms`);
+  }
+
+  /** Ready messages on a queue, from a passive declare. */
+  async depth(queue: string): Promise<number> {
+    return (await this.channel.checkQueue(queue)).messageCount;
+  }
+
+  async deleteQueues(...queues: string[]): Promise<void> {
+    for (const queue of queues) await this.channel.deleteQueue(queue).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close().catch(() => undefined);
+  }
+}

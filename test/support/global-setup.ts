@@ -1,0 +1,42 @@
+import type { TestProject } from 'vitest/node';
+
+export interface Services {
+  amqpUrl?: string;
+  hostA?: string;
+  hostB?: string;
+  image?: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    services: Services;
+  }
+}
+
+/**
+ * Finds the real services the integration tests use. On the project's machines `scripts/services.sh` starts them and
+ * exports AMQP_URL, DOCKER_HOST_A, DOCKER_HOST_B and TEST_IMAGE. When the engines are given but AMQP_URL is not (a
+ * developer's machine whose Docker engine can pull images), RabbitMQ is started with testcontainers instead.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const services: Services = {
+    amqpUrl: process.env.AMQP_URL,
+    hostA: process.env.DOCKER_HOST_A,
+    hostB: process.env.DOCKER_HOST_B,
+    image: process.env.TEST_IMAGE,
+  };
+  let stop = async () => {};
+  // Only when the engines are configured, so a unit-test run on a bare laptop starts nothing.
+  if (!services.amqpUrl && services.hostA) {
+    try {
+      const { RabbitMQContainer } = await import('./rabbitmq-container.js');
+      const rabbit = await RabbitMQContainer.start();
+      services.amqpUrl = rabbit.url;
+      stop = () => rabbit.stop();
+    } catch (err) {
+      console.warn(`AMQP_URL is not set and RabbitMQ could not be started with testcontainers: ${(err as Error).message}`);
+    }
+  }
+  project.provide('services', services);
+  return stop;
+}

@@ -1,0 +1,63 @@
+import type Docker from 'dockerode';
+import { TestBroker } from './broker.js';
+import { dockerClient, removeContainers, services, unique } from './services.js';
+import { WorkerProcess } from './worker-process.js';
+
+/** One worker on its own queue over the two test engines (named a and b), with a broker client and cleanup. */
+export interface Harness {
+  queue: string;
+  replyQueue: string;
+  deadLetterQueue: string;
+  image: string;
+  amqpUrl: string;
+  hosts: string;
+  broker: TestBroker;
+  worker: WorkerProcess;
+  engines: { a: Docker; b: Docker };
+  /** Stops the worker, removes its queues and every container made for them. */
+  cleanup(extraContainers?: string[]): Promise<void>;
+}
+
+export async function startHarness(prefix: string, extraArgs: string[] = [], hosts?: string): Promise<Harness> {
+  const { amqpUrl, hostA, hostB, image } = services();
+  const queue = unique(prefix);
+  const engineList = hosts ?? `a=${hostA},b=${hostB}`;
+  const broker = await TestBroker.connect(amqpUrl);
+  const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', ...extraArgs, engineList, amqpUrl]);
+  const engines = { a: dockerClient(hostA), b: dockerClient(hostB) };
+  return {
+    queue,
+    replyQueue: `${queue}.replies`,
+    deadLetterQueue: `${queue}.dead`,
+    image,
+    amqpUrl,
+    hosts: engineList,
+    broker,
+    worker,
+    engines,
+    async cleanup(extraContainers = []) {
+      await worker.stop();
+      await removeContainers([engines.a, engines.b], queue, extraContainers);
+      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`);
+      await broker.close();
+    },
+  };
+}
+
+/** Is there a container with this id or name on the engine? */
+export async function exists(docker: Docker, ref: string): Promise<boolean> {
+  try {
+    await docker.getContainer(ref).inspect();
+    return true;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return false;
+    throw err;
+  }
+}
+
+/** Creates (and optionally starts) a container directly on an engine, as another user of the engine would. */
+export async function makeContainer(docker: Docker, image: string, name: string, cmd = ['sleep', '300'], start = true) {
+  const container = await docker.createContainer({ name, Image: image, Cmd: cmd, HostConfig: { NetworkMode: 'none' } });
+  if (start) await container.start();
+  return container;
+}

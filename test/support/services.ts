@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import Docker from 'dockerode';
+import { inject } from 'vitest';
+
+/** The real services the integration tests use; a clear failure when they are not configured. */
+export function services(): { amqpUrl: string; hostA: string; hostB: string; image: string } {
+  const { amqpUrl, hostA, hostB, image } = inject('services');
+  const missing = Object.entries({ AMQP_URL: amqpUrl, DOCKER_HOST_A: hostA, DOCKER_HOST_B: hostB, TEST_IMAGE: image })
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
+  if (missing.length > 0) {
+    throw new Error(`integration tests need ${missing.join(', ')}: run \`eval "$(sudo scripts/services.sh)"\` first (see README)`);
+  }
+  return { amqpUrl: amqpUrl!, hostA: hostA!, hostB: hostB!, image: image! };
+}
+
+/** A dockerode client for a `unix://` or `tcp://` address as the services script prints them. */
+export function dockerClient(address: string): Docker {
+  if (address.startsWith('unix://')) return new Docker({ socketPath: address.slice('unix://'.length) });
+  const url = new URL(address.replace(/^tcp:/, 'http:'));
+  return new Docker({ protocol: 'http', host: url.hostname, port: Number(url.port) });
+}
+
+/** A name no other test run uses: queues and containers. */
+export function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Removes every container the worker created for `queue`, and the named ones, on the given engines. */
+export async function removeContainers(engines: Docker[], queue: string, names: string[] = []): Promise<void> {
+  await Promise.all(
+    engines.map(async (docker) => {
+      const byLabel = await docker.listContainers({ all: true, filters: { label: [`docker-dispatch.queue=${queue}`] } });
+      const ids = new Set([...byLabel.map((c) => c.Id), ...names]);
+      await Promise.all([...ids].map((id) => docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)));
+    }),
+  );
+}
