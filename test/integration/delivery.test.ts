@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestBroker } from '../support/broker.js';
+import { exists, makeContainer, startHarness, type Harness } from '../support/harness.js';
+import { services, unique } from '../support/services.js';
+import { WorkerProcess } from '../support/worker-process.js';
+
+/** Start and finish times of a container, from the engine. */
+async function interval(h: Harness, host: string | undefined, id: string): Promise<{ start: number; end: number }> {
+  const engine = host === 'a' ? h.engines.a : h.engines.b;
+  const { State } = await engine.getContainer(id).inspect();
+  return { start: Date.parse(State.StartedAt), end: Date.parse(State.FinishedAt) };
+}
+
+async function sleepRuns(h: Harness, count: number) {
+  const runs = Array.from({ length: count }, () =>
+    h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '2'], Options: { Attach: ['STDOUT'] } }),
+  );
+  const replies = await Promise.all(runs);
+  return Promise.all(replies.map((r) => interval(h, r.body.Host, r.body.Container!.Id)));
+}
+
+describe('delivery', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = undefined;
+  });
+
+  it('carries out up to --prefetch commands at once: four `sleep 2` runs overlap with prefetch 4', async () => {
+    h = await startHarness('dd-prefetch4', ['--prefetch', '4']);
+    const intervals = await sleepRuns(h, 4);
+    // Every run started before any finished: they ran side by side (serially they would take 8 s, not 2).
+    const lastStart = Math.max(...intervals.map((i) => i.start));
+    const firstEnd = Math.min(...intervals.map((i) => i.end));
+    expect(lastStart).toBeLessThan(firstEnd);
+  });
+
+  it('with prefetch 1, runs one command at a time', async () => {
+    h = await startHarness('dd-prefetch1', ['--prefetch', '1']);
+    const intervals = (await sleepRuns(h, 2)).sort((x, y) => x.start - y.start);
+    expect(intervals[1]!.start).toBeGreaterThanOrEqual(intervals[0]!.end);
+  });
+
+  it('acks only after the run completes: a worker killed mid-run leaves the message for the next worker', async () => {
+    h = await startHarness('dd-ack', ['--prefetch', '1']);
+    const label = unique('ack');
+    const correlationId = unique('ack-msg');
+    const reply = h.broker.replyFor(correlationId, 60_000);
+    h.broker.publish(
+      h.queue,
+      { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '2'], Options: { Attach: ['STDOUT'], Remove: true, Labels: { test: label } } },
+      { replyTo: h.broker.replyTo, correlationId },
+    );
+    // Wait until the container runs: the message has been delivered and is being worked on.
+    const running = async () => (await h!.engines.a.listContainers({ filters: { label: [`test=${label}`] } })).length +
+      (await h!.engines.b.listContainers({ filters: { label: [`test=${label}`] } })).length;
+    for (let i = 0; i < 200 && (await running()) === 0; i++) await sleep(50);
+    expect(await running()).toBe(1);
+    expect(await h.broker.depth(h.queue)).toBe(0); // delivered, not ready
+
+    await h.worker.kill();
+    for (let i = 0; i < 100 && (await h.broker.depth(h.queue)) === 0; i++) await sleep(50);
+    expect(await h.broker.depth(h.queue)).toBe(1); // never acked, so the broker took it back
+
+    const { amqpUrl } = services();
+    const second = await WorkerProcess.start(['-q', h.queue, '--network', 'none', h.hosts, amqpUrl]);
+    try {
+      const { body } = await reply;
+      expect(body).toMatchObject({ Status: 'ok', ExitCode: 0 });
+      await second.waitFor(() => second.stdout.includes('exited with code 0'));
+    } finally {
+      await second.stop();
+    }
+    expect(await h.broker.depth(h.queue)).toBe(0); // acked after the reply: not delivered again
+  });
+
+  it('on SIGTERM, finishes the run in progress, replies and acks it, then exits 0', async () => {
+    h = await startHarness('dd-drain');
+    const correlationId = unique('drain');
+    const reply = h.broker.replyFor(correlationId);
+    h.broker.publish(
+      h.queue,
+      { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'sleep 2; echo finished'], Options: { Attach: ['STDOUT'], Remove: true } },
+      { replyTo: h.broker.replyTo, correlationId },
+    );
+    const worker = h.worker;
+    await worker.waitFor(() => worker.stderr.includes('carrying out') || worker.logs().length > 1);
+    await sleep(500);
+    const exitCode = await worker.stop();
+    expect(exitCode).toBe(0);
+    expect((await reply).body).toMatchObject({ Status: 'ok', Stdout: 'finished\n' });
+    expect(await h.broker.depth(h.queue)).toBe(0);
+  });
+});
+
+describe('an unreachable engine in the pool', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = undefined;
+  });
+
+  it('runs go to the engines that answer', async () => {
+    const { hostA } = services();
+    h = await startHarness('dd-failover', [], `a=${hostA},gone=unix:///tmp/${unique('no-engine')}.sock`);
+    for (let i = 0; i < 3; i++) {
+      const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Remove: true } });
+      expect(body).toMatchObject({ Status: 'ok', Host: 'a', ExitCode: 0 });
+    }
+    expect(h.worker.stderr).toContain('engine unreachable, trying the next one');
+  });
+
+  it('a stop that cannot ask every engine goes back to the queue instead of being dead-lettered', async () => {
+    const { hostA } = services();
+    h = await startHarness('dd-transient', [], `a=${hostA},gone=unix:///tmp/${unique('no-engine')}.sock`);
+    const worker = h.worker;
+    const correlationId = unique('transient');
+    const reply = h.broker.replyFor(correlationId, 5_000);
+    h.broker.publish(h.queue, { Dockercmd: 'stop', Container: unique('maybe-on-gone') }, { replyTo: h.broker.replyTo, correlationId });
+    // Tried, put back after a pause, tried again: not dropped, not answered as missing.
+    await worker.waitFor(() => worker.stderr.split('transient failure').length > 2, 20_000);
+    await expect(reply).rejects.toThrow(/no reply/);
+    expect(await h.broker.depth(h.deadLetterQueue)).toBe(0);
+    const [log] = worker.logs().filter((l) => String(l.msg).includes('transient failure'));
+    expect(log).toMatchObject({ code: 'DockerUnavailable' });
+    await worker.stop();
+    expect(await h.broker.depth(h.queue)).toBe(1);
+  });
+
+  it('a stop of a container found on an answering engine still works', async () => {
+    const { hostA } = services();
+    h = await startHarness('dd-partial', [], `a=${hostA},gone=unix:///tmp/${unique('no-engine')}.sock`);
+    const name = unique('on-a');
+    await makeContainer(h.engines.a, h.image, name);
+    const { body } = await h.broker.request(h.queue, { Dockercmd: 'remove', Container: name, Options: { Force: true } });
+    expect(body).toMatchObject({ Status: 'ok', Host: 'a' });
+    expect(await exists(h.engines.a, name)).toBe(false);
+  });
+});
+
+// Keep the type import used by helpers above.
+export type { TestBroker };
