@@ -111,8 +111,12 @@ async function main(argv: string[]): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const engines = config.engines.map((spec) => new Engine(spec));
-  const answering = await checkEngines(engines, config.pingTimeoutMs, log);
+  const answering = await checkEngines(engines, config.pingTimeoutMs);
   if (answering.length === 0) die(`no Docker engine answers: ${answering.failures.join('; ')}`);
+  for (const failure of answering.failures) {
+    // It stays in the pool: runs skip it while it refuses connections, and it is used again once it is back.
+    log.warn(`Docker engine does not answer at start-up: ${failure}`);
+  }
 
   let worker: Worker;
   try {

@@ -31,7 +31,8 @@ export class Publisher {
   ) {
     // n.b. the broker sends basic.return before the basic.ack of the same message.
     channel.on('return', (message: Message) => {
-      const id = (message.properties.headers as Record<string, unknown> | undefined)?.[PUBLISH_ID];
+      const headers: unknown = message.properties.headers;
+      const id = headers && typeof headers === 'object' ? (headers as Record<string, unknown>)[PUBLISH_ID] : undefined;
       if (typeof id === 'string') this.returned.add(id);
     });
   }
@@ -50,7 +51,7 @@ export class Publisher {
           else resolve();
         });
       } catch (err) {
-        reject(err as Error); // the channel is closed
+        reject(err instanceof Error ? err : new Error(String(err))); // the channel is closed
       }
     });
   }
@@ -82,7 +83,8 @@ export class Publisher {
 
   /** Puts a copy of a failed message on the dead-letter queue, body and properties kept, with why it failed. */
   deadLetter(message: Message, sourceQueue: string, error: DispatchError): Promise<void> {
-    const { userId: _userId, headers, ...properties } = message.properties as Options.Publish & Message['properties'];
+    // n.b. the broker refuses a user_id that is not the publishing connection's own user.
+    const { userId: _userId, headers, ...properties } = message.properties as unknown as Record<string, unknown>;
     return this.publish(this.deadLetterQueue, message.content, {
       ...stripUndefined(properties),
       headers: {

@@ -8,6 +8,12 @@ import type { RunMessage } from '../messages/types.js';
 import type { StreamName, StreamSink } from '../output/output.js';
 import { containerName, type CommandContext, type CommandHandler, type CommandResult } from './context.js';
 
+/** The parts of docker-modem used here, which @types/dockerode leaves untyped. */
+interface Modem {
+  dial(options: object, callback: (err: Error | null, res: IncomingMessage) => void): void;
+  demuxStream(stream: NodeJS.ReadableStream, stdout: { write(c: Buffer): boolean }, stderr: { write(c: Buffer): boolean }): void;
+}
+
 /**
  * `docker run`, without losing output or the exit code: create → attach (before start, Tty false, stdout and stderr
  * demultiplexed) → wait registered before start → start → the exit *and* the end of the output → remove.
@@ -131,7 +137,7 @@ export function createOptions(message: RunMessage, ctx: CommandContext, engine: 
  */
 async function registerWait(container: Docker.Container): Promise<{ exitCode: Promise<number> }> {
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    container.modem.dial(
+    (container.modem as Modem).dial(
       {
         path: `/containers/${container.id}/wait?`,
         method: 'POST',
@@ -139,7 +145,7 @@ async function registerWait(container: Docker.Container): Promise<{ exitCode: Pr
         options: { condition: 'next-exit' },
         statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such container', 500: 'server error' },
       },
-      (err: unknown, res: IncomingMessage) => (err ? reject(err as Error) : resolve(res)),
+      (err, res) => (err ? reject(err) : resolve(res)),
     );
   });
   const exitCode = (async () => {
@@ -177,7 +183,7 @@ function capture(
       return true;
     },
   });
-  container.modem.demuxStream(stream, into('stdout'), into('stderr'));
+  (container.modem as Modem).demuxStream(stream, into('stdout'), into('stderr'));
   const ended = new Promise<Captured>((resolve, reject) => {
     stream.on('end', () => {
       sinks.stdout.end();

@@ -1,11 +1,10 @@
-import type { Logger } from 'pino';
 import type { Engine } from './engine.js';
 
 /** The engines that answered `/_ping`, with a line for each that did not. */
 export type EngineCheck = Engine[] & { failures: string[] };
 
-/** Pings every engine at once; logs each that does not answer (the worker can run without it). */
-export async function checkEngines(engines: readonly Engine[], timeoutMs: number, log: Logger): Promise<EngineCheck> {
+/** Pings every engine at once. */
+export async function checkEngines(engines: readonly Engine[], timeoutMs: number): Promise<EngineCheck> {
   const failures: string[] = [];
   const results = await Promise.all(
     engines.map(async (engine) => {
@@ -15,9 +14,7 @@ export async function checkEngines(engines: readonly Engine[], timeoutMs: number
       } catch (err) {
         const e = err as Error;
         const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeoutMs / 1000} s` : e.message;
-        const failure = `${engine.id} (${engine.spec.written}): ${why}`;
-        failures.push(failure);
-        log.warn({ host: engine.id }, `Docker engine does not answer: ${failure}`);
+        failures.push(`${engine.id} (${engine.spec.written}): ${why}`);
         return undefined;
       }
     }),

@@ -57,6 +57,6 @@ export function classifyDockerError(
 function engineReason(failure: EngineFailure): string {
   const fromJson = failure.json?.message;
   if (typeof fromJson === 'string' && fromJson !== '') return fromJson;
-  const text = (failure.message ?? String(failure)).trim();
+  const text = (failure.message ?? '').trim();
   return text.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim() || 'no reason given';
 }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The project's test command. On a fresh Debian machine, as root, it installs and starts what the tests need (RabbitMQ,
+# two Docker engines, the test image: scripts/services.sh), installs and builds the project, type-checks and lints it,
+# and runs every test, unit and integration, against the real services. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+eval "$(bash scripts/services.sh)"
+npm ci --no-audit --no-fund
+npm run typecheck
+npm run lint
+npx vitest run
