@@ -9,4 +9,10 @@ eval "$(bash scripts/services.sh)"
 npm ci --no-audit --no-fund
 npm run typecheck
 npm run lint
-npx vitest run
+mkdir -p test-artifacts
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json || status=$?
+# A plain closing line any CI can read.
+node -e 'const r = require("./test-artifacts/vitest.json");
+  console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);' || true
+exit "$status"
