@@ -6,6 +6,7 @@ import { AddressError, parseEngineList } from './docker/address.js';
 import { checkEngines } from './docker/check.js';
 import { Engine } from './docker/engine.js';
 import { EnginePool } from './docker/pool.js';
+import { reportEarlierContainers } from './docker/reconcile.js';
 import { createLogger } from './logger.js';
 import { loadSchemas } from './messages/schemas.js';
 import { createOutput, type OutputFormat } from './output/output.js';
@@ -19,6 +20,14 @@ function positiveInt(what: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a whole number ≥ 1.`);
+    return n;
+  };
+}
+
+function wholeNumber(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${what} must be a whole number ≥ 0.`);
     return n;
   };
 }
@@ -38,7 +47,7 @@ export function buildProgram(): Command {
       '<dockerHost>',
       'one engine or a comma-separated list of [name=]address; address: host:port, tcp://host:port, http://host:port, https://host:port, unix:///path/docker.sock or /path/docker.sock',
     )
-    .argument('<amqpUrl>', 'RabbitMQ URL: amqp://user:password@host:5672/vhost or amqps://…')
+    .argument('<amqpUrl>', 'RabbitMQ URL, amqp://user:password@host:5672/vhost or amqps://…; several comma-separated (the nodes of a cluster) to fail over among')
     .option('-q, --queue <name>', 'queue to consume commands from', DEFAULTS.queue)
     .option('--reply-queue <name>', 'queue for replies to messages without reply_to (default: "<queue>.replies")')
     .option('--dead-letter-queue <name>', 'queue for copies of messages that failed for good (default: "<queue>.dead")')
@@ -47,6 +56,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(DEFAULTS.logLevel))
     .option('--network <mode>', "network mode of new containers, e.g. none, bridge, host or a network name (default: the engine's default)")
     .option('--shutdown-timeout <seconds>', 'on SIGTERM/SIGINT, how long commands in progress may take to finish', seconds, DEFAULTS.shutdownTimeoutMs / 1000)
+    .option('--max-retries <n>', 'times a transiently failed message is tried again before it is dead-lettered', wholeNumber('--max-retries'), DEFAULTS.maxRetries)
+    .option('--retry-delay <seconds>', 'how long a retried message waits in <queue>.retry', seconds, DEFAULTS.retryDelayMs / 1000)
+    .option('--max-output <bytes>', 'most bytes of each attached stream a reply carries (the end is kept)', positiveInt('--max-output'), DEFAULTS.maxOutputBytes)
+    .option('--max-message-bytes <bytes>', 'largest message body accepted', positiveInt('--max-message-bytes'), DEFAULTS.maxMessageBytes)
     .showHelpAfterError('(run docker-dispatch --help for usage)');
 }
 
@@ -59,28 +72,38 @@ interface CliOptions {
   logLevel: string;
   network?: string;
   shutdownTimeout: number;
+  maxRetries: number;
+  retryDelay: number;
+  maxOutput: number;
+  maxMessageBytes: number;
 }
 
 /** Turns parsed arguments into a frozen config; a bad value is a ConfigError or AddressError naming it. */
 export function toConfig(dockerHost: string, amqpUrl: string, options: CliOptions): Readonly<WorkerConfig> {
-  if (!/^amqps?:\/\//i.test(amqpUrl)) throw new ConfigError(`invalid AMQP URL "${redactUrl(amqpUrl)}": it must start with amqp:// or amqps://`);
-  let url: URL;
-  try {
-    url = new URL(amqpUrl);
-  } catch {
-    throw new ConfigError(`invalid AMQP URL "${redact(amqpUrl)}"`);
+  const amqpUrls = amqpUrl.split(',').map((url) => url.trim());
+  for (const url of amqpUrls) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.password) addSecret(parsed.password);
+    } catch {
+      throw new ConfigError(`invalid AMQP URL "${redact(url)}"`);
+    }
+    if (!/^amqps?:\/\//i.test(url)) throw new ConfigError(`invalid AMQP URL "${redactUrl(url)}": it must start with amqp:// or amqps://`);
   }
-  if (url.password) addSecret(url.password);
   if (options.queue.trim() === '') throw new ConfigError('--queue must not be empty');
   return Object.freeze({
     engines: parseEngineList(dockerHost),
-    amqpUrl,
+    amqpUrls,
     queues: queueNames(options.queue, options.replyQueue, options.deadLetterQueue),
     prefetch: options.prefetch,
     output: options.output,
     logLevel: options.logLevel,
     networkMode: options.network,
-    requeueDelayMs: DEFAULTS.requeueDelayMs,
+    maxRetries: options.maxRetries,
+    retryDelayMs: Math.round(options.retryDelay * 1000),
+    maxOutputBytes: options.maxOutput,
+    maxMessageBytes: options.maxMessageBytes,
+    requestTimeoutMs: DEFAULTS.requestTimeoutMs,
     shutdownTimeoutMs: Math.round(options.shutdownTimeout * 1000),
     pingTimeoutMs: DEFAULTS.pingTimeoutMs,
   });
@@ -118,12 +141,15 @@ async function main(argv: string[]): Promise<void> {
     log.warn(`Docker engine does not answer at start-up: ${failure}`);
   }
 
+  const pool = new EnginePool(engines);
+  await reportEarlierContainers(pool, config.queues.queue, log);
+
   let worker: Worker;
   try {
-    worker = await Worker.start(config, { pool: new EnginePool(engines), output: createOutput(config.output), log });
+    worker = await Worker.start(config, { pool, output: createOutput(config.output), log });
   } catch (err) {
     if (err instanceof BrokerUnreachableError) die(err.message);
-    die(`cannot set up the queues on ${redactUrl(config.amqpUrl)}: ${(err as Error).message}`);
+    die(`cannot set up the queues: ${(err as Error).message}`);
   }
 
   let signals = 0;
@@ -139,14 +165,9 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  try {
-    await worker.stopped;
-    log.info('stopped');
-    process.exit(0);
-  } catch (err) {
-    log.fatal({ err }, `${(err as Error).message}. Exiting so a supervisor can restart the worker.`);
-    process.exit(1);
-  }
+  await worker.stopped;
+  log.info('stopped');
+  process.exit(0);
 }
 
 main(process.argv).catch((err: unknown) => die(`unexpected failure: ${(err as Error)?.stack ?? String(err)}`));

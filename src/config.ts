@@ -5,8 +5,8 @@ import type { OutputFormat } from './output/output.js';
 /** Everything a worker runs with, parsed from the command line, then frozen. */
 export interface WorkerConfig {
   engines: readonly EngineSpec[];
-  /** amqp:// or amqps:// URL of the broker. */
-  amqpUrl: string;
+  /** amqp:// or amqps:// URLs of the broker (the nodes of a cluster), tried in turn. */
+  amqpUrls: readonly string[];
   queues: QueueNames;
   /**
    * Commands carried out at once by this worker (the channel's prefetch).
@@ -20,10 +20,32 @@ export interface WorkerConfig {
   /** HostConfig.NetworkMode for new containers; unset: the engine's default. */
   networkMode: string | undefined;
   /**
-   * Pause before a message that failed transiently goes back to its queue, so it does not spin.
-   * @default 2000
+   * How many times a message that failed transiently is tried again (through the retry queue) before it is answered
+   * and dead-lettered.
+   * @default 5
    */
-  requeueDelayMs: number;
+  maxRetries: number;
+  /**
+   * How long a retried message waits in the retry queue (its x-message-ttl).
+   * @default 5000
+   */
+  retryDelayMs: number;
+  /**
+   * Most bytes of each attached stream a reply carries; the end is kept and the reply says Truncated.
+   * @default 1048576
+   */
+  maxOutputBytes: number;
+  /**
+   * Largest message body accepted; a larger one is InvalidMessage, checked before parsing.
+   * @default 1048576
+   */
+  maxMessageBytes: number;
+  /**
+   * Deadline of each short Engine API call (create, inspect, start, remove, list); one that passes counts as the
+   * engine being unavailable.
+   * @default 30000
+   */
+  requestTimeoutMs: number;
   /**
    * On SIGTERM/SIGINT, how long commands in progress may take to finish before the worker exits anyway (their
    * messages, unacked, go back to the queue).
@@ -42,7 +64,11 @@ export const DEFAULTS = {
   prefetch: 4,
   output: 'text',
   logLevel: 'info',
-  requeueDelayMs: 2000,
+  maxRetries: 5,
+  retryDelayMs: 5000,
+  maxOutputBytes: 1024 * 1024,
+  maxMessageBytes: 1024 * 1024,
+  requestTimeoutMs: 30_000,
   shutdownTimeoutMs: 30_000,
   pingTimeoutMs: 5000,
 } as const;

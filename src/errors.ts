@@ -1,4 +1,4 @@
-import type { Reply } from './messages/contract.generated.js';
+import type { CommandResult, Reply } from './messages/types.js';
 
 /** The stable error codes of the reply's `Error.Code`. */
 export type ErrorCode = NonNullable<Reply['Error']>['Code'];
@@ -6,9 +6,10 @@ export type ErrorCode = NonNullable<Reply['Error']>['Code'];
 /**
  * What happens to a message whose command failed with a given code.
  * - `dead-letter`: error reply, a confirmed copy to the dead-letter queue, then ack. Sending it again cannot help.
- * - `requeue`: no reply yet; after a pause the message goes back to its queue (nack + requeue) to be tried again.
+ * - `retry`: no reply yet; the message waits in the retry queue and is tried again, up to --max-retries times; after
+ *   the last attempt it is answered and dead-lettered like a permanent failure.
  */
-export type Disposition = 'dead-letter' | 'requeue';
+export type Disposition = 'dead-letter' | 'retry';
 
 /**
  * The one catalogue of error codes. The README's table is kept in sync with it by a test, and so is the reply
@@ -36,9 +37,13 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition;
     description:
       'The request clashes with the engine state: name in use, container found on several engines or by an ambiguous id prefix, removing a running container without Force.',
   },
+  Timeout: {
+    disposition: 'dead-letter',
+    description: "The run's Options.Timeout passed: the container was stopped; the reply has its exit code and output so far.",
+  },
   DockerUnavailable: {
-    disposition: 'requeue',
-    description: 'An engine could not be reached or answered 5xx. Transient: the message is put back on its queue.',
+    disposition: 'retry',
+    description: 'An engine could not be reached, timed out or answered 5xx. Transient: retried, then answered and dead-lettered.',
   },
   DockerError: {
     disposition: 'dead-letter',
@@ -56,14 +61,17 @@ export interface ErrorContext {
 export class DispatchError extends Error {
   override readonly name = 'DispatchError';
   readonly context: ErrorContext;
+  /** What the command produced before it failed (a timed-out run's exit code and output), for the reply. */
+  readonly partial: CommandResult | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options: { cause?: unknown; context?: ErrorContext } = {},
+    options: { cause?: unknown; context?: ErrorContext; partial?: CommandResult } = {},
   ) {
     super(message, { cause: options.cause });
     this.context = options.context ?? {};
+    this.partial = options.partial;
   }
 
   get disposition(): Disposition {

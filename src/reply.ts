@@ -1,14 +1,14 @@
-import type { CommandResult } from './commands/context.js';
 import type { DispatchError } from './errors.js';
-import type { Reply } from './messages/types.js';
+import type { CommandResult, Reply } from './messages/types.js';
 
 /** The reply for one message: what the command produced, or the error with whatever context it knew. */
 export function buildReply(
   messageId: string,
   dockercmd: string | undefined,
-  result: CommandResult,
+  commandResult: CommandResult,
   error: DispatchError | undefined,
 ): Reply {
+  const result = error?.partial ?? commandResult;
   const reply: Reply = {
     ...(dockercmd === undefined ? {} : { Dockercmd: dockercmd }),
     Status: error ? 'error' : 'ok',
@@ -18,6 +18,7 @@ export function buildReply(
     ExitCode: result.ExitCode,
     Stdout: result.Stdout,
     Stderr: result.Stderr,
+    Truncated: result.Truncated,
     Error: error ? { Code: error.code, Message: error.message } : undefined,
     Warnings: result.Warnings,
   };

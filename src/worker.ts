@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
-import { Publisher } from './amqp/publisher.js';
-import { declareTopology } from './amqp/topology.js';
-import type { CommandResult } from './commands/context.js';
+import { attemptOf } from './amqp/publisher.js';
+import { BrokerSession, type Delivery } from './amqp/session.js';
 import { execute } from './commands/index.js';
 import type { WorkerConfig } from './config.js';
 import type { EnginePool } from './docker/pool.js';
 import { DispatchError } from './errors.js';
 import { parseMessage } from './messages/parse.js';
+import type { CommandResult } from './messages/types.js';
+import { OutcomeStore, type Outcome } from './outcomes.js';
 import type { Output } from './output/output.js';
-import { redactUrl } from './redact.js';
 import { buildReply } from './reply.js';
+
+export { BrokerUnreachableError } from './amqp/session.js';
 
 /** starting → running → draining → stopped. A worker never goes back. */
 export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
@@ -23,73 +24,48 @@ export interface WorkerDeps {
   log: Logger;
 }
 
-/** Thrown when the worker cannot reach the broker at start-up. */
-export class BrokerUnreachableError extends Error {
-  override readonly name = 'BrokerUnreachableError';
-}
+/** Pause before a message whose handling hit a bug goes back to its queue, so it cannot spin. */
+const BUG_REQUEUE_DELAY_MS = 2000;
 
 /**
  * Consumes commands, carries each out on the engine pool, replies, and only then acks. Up to `prefetch` messages are
- * worked on at once; each stays unacked until its reply (and, for a failure, its dead-lettered copy) is confirmed.
+ * worked on at once; each stays unacked until its reply (and, for a failure, its dead-lettered or retried copy) is
+ * confirmed. The broker connection is recovered in place; runs keep going while it is away.
  */
 export class Worker {
   state: WorkerState = 'starting';
-  /** Settles when the worker has stopped: resolves after close(), rejects when the broker connection failed. */
+  /** Resolves when the worker has stopped after close(). */
   readonly stopped: Promise<void>;
 
+  private readonly session: BrokerSession;
+  private readonly outcomes = new OutcomeStore();
+  private readonly printed = new WeakSet<Outcome>();
   private readonly inFlight = new Set<Promise<void>>();
-  private consumerTag: string | undefined;
   private closing: Promise<void> | undefined;
+  private finish!: () => void;
   private drainStarted!: () => void;
   private readonly draining = new Promise<void>((resolve) => (this.drainStarted = resolve));
-  private fail!: (err: Error) => void;
-  private finish!: () => void;
 
   private constructor(
     private readonly config: WorkerConfig,
     private readonly deps: WorkerDeps,
-    private readonly connection: ChannelModel,
-    private readonly channel: Channel,
-    private readonly publisher: Publisher,
   ) {
-    this.stopped = new Promise<void>((resolve, reject) => {
-      this.finish = resolve;
-      this.fail = reject;
+    this.stopped = new Promise<void>((resolve) => (this.finish = resolve));
+    this.session = new BrokerSession({
+      urls: config.amqpUrls,
+      topology: { names: config.queues, retryDelayMs: config.retryDelayMs },
+      prefetch: config.prefetch,
+      log: deps.log,
+      onDelivery: (delivery) => this.onDelivery(delivery),
     });
-    this.stopped.catch(() => undefined);
   }
 
-  /** Connects, declares the queues and starts consuming. */
+  /** Connects (failing fast when no broker URL answers), declares the queues and starts consuming. */
   static async start(config: WorkerConfig, deps: WorkerDeps): Promise<Worker> {
-    const { log } = deps;
-    let connection: ChannelModel;
-    try {
-      connection = await amqp.connect(config.amqpUrl, {
-        clientProperties: { connection_name: `docker-dispatch ${config.queues.queue} pid ${process.pid}` },
-      });
-    } catch (err) {
-      throw new BrokerUnreachableError(`cannot connect to RabbitMQ at ${redactUrl(config.amqpUrl)}: ${(err as Error).message}`, { cause: err });
-    }
-    try {
-      await declareTopology(connection, config.queues, log);
-      const publishChannel = await connection.createConfirmChannel();
-      const channel = await connection.createChannel();
-      const publisher = new Publisher(publishChannel, config.queues.replyQueue, config.queues.deadLetterQueue, log);
-      const worker = new Worker(config, deps, connection, channel, publisher);
-      worker.watch(publishChannel);
-      await channel.prefetch(config.prefetch);
-      const { consumerTag } = await channel.consume(config.queues.queue, (msg) => worker.onDelivery(msg), { noAck: false });
-      worker.consumerTag = consumerTag;
-      worker.state = 'running';
-      log.info(
-        { queue: config.queues.queue, prefetch: config.prefetch, engines: deps.pool.engines.map((e) => e.id) },
-        `consuming from ${config.queues.queue}`,
-      );
-      return worker;
-    } catch (err) {
-      await connection.close().catch(() => undefined);
-      throw err;
-    }
+    const worker = new Worker(config, deps);
+    await worker.session.start();
+    worker.state = 'running';
+    return worker;
   }
 
   /** Stops taking messages, lets commands in progress finish (up to the shutdown timeout), then disconnects. */
@@ -98,80 +74,73 @@ export class Worker {
       this.state = 'draining';
       this.drainStarted();
       const { log } = this.deps;
-      try {
-        if (this.consumerTag) await this.channel.cancel(this.consumerTag);
-      } catch (err) {
-        log.debug({ err }, 'could not cancel the consumer (the channel is closed)');
-      }
+      await this.session.pause();
       if (this.inFlight.size > 0) {
         log.info({ inFlight: this.inFlight.size }, 'waiting for commands in progress to finish');
         const finished = await Promise.race([
           Promise.allSettled([...this.inFlight]).then(() => true),
           sleep(this.config.shutdownTimeoutMs, false, { ref: false }),
         ]);
-        if (!finished) {
-          log.warn({ inFlight: this.inFlight.size }, 'shutdown timeout passed: unfinished messages go back to the queue');
-        }
+        if (!finished) log.warn({ inFlight: this.inFlight.size }, 'shutdown timeout passed: unfinished messages go back to the queue');
       }
-      await this.connection.close().catch(() => undefined);
+      await this.session.close();
       this.state = 'stopped';
       this.finish();
     })();
     return this.closing;
   }
 
-  private watch(publishChannel: Channel): void {
-    const lost = (what: string) => (err?: Error) => {
-      if (this.state === 'draining' || this.state === 'stopped') return;
-      this.state = 'stopped';
-      const reason = err?.message ? `: ${err.message}` : '';
-      this.fail(new Error(`${what} closed unexpectedly${reason}; unacked messages go back to the queue`));
-      this.connection.close().catch(() => undefined);
-    };
-    this.connection.on('error', (err: Error) => this.deps.log.error({ err }, 'RabbitMQ connection error'));
-    this.connection.on('close', lost('the RabbitMQ connection'));
-    for (const channel of [this.channel, publishChannel]) {
-      channel.on('error', (err: Error) => this.deps.log.error({ err }, 'AMQP channel error'));
-      channel.on('close', lost('an AMQP channel'));
-    }
-  }
-
-  private onDelivery(msg: ConsumeMessage | null): void {
-    if (msg === null) {
-      // n.b. the broker cancels a consumer when its queue is deleted.
-      this.state = 'stopped';
-      this.fail(new Error(`the broker cancelled the consumer of ${this.config.queues.queue} (was the queue deleted?)`));
-      this.connection.close().catch(() => undefined);
-      return;
-    }
-    const work = this.handle(msg).catch(async (err: unknown) => {
+  private onDelivery(delivery: Delivery): void {
+    const work = this.handle(delivery).catch(async (err: unknown) => {
       this.deps.log.error({ err }, 'unexpected failure handling a message (a bug): it goes back to the queue');
-      await Promise.race([sleep(this.config.requeueDelayMs), this.draining]);
-      this.settle(msg, this.deps.log, 'nack');
+      await Promise.race([sleep(BUG_REQUEUE_DELAY_MS), this.draining]);
+      this.session.settle(delivery, 'nack');
     });
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  private async handle(msg: ConsumeMessage): Promise<void> {
-    const startedAt = performance.now();
-    const { properties } = msg;
-    const messageId =
-      (properties.messageId as string | undefined) ?? (properties.correlationId as string | undefined) ?? randomUUID();
+  private async handle(delivery: Delivery): Promise<void> {
+    const { properties } = delivery.message;
+    // A message's identity: its message_id, else its correlation_id. Without either it gets an id of its own.
+    const identity = (properties.messageId as string | undefined) ?? (properties.correlationId as string | undefined);
+    const messageId = identity ?? randomUUID();
     const log = this.deps.log.child({ messageId });
-    const parsed = parseMessage(msg.content);
-    const dockercmd = parsed.ok ? parsed.message.Dockercmd : parsed.dockercmd;
 
+    if (identity === undefined) return this.settle(delivery, await this.carryOut(delivery, messageId, undefined, log), undefined, log);
+    const kept = this.outcomes.take(identity);
+    if (kept) {
+      log.info('redelivered after its ack was lost: answering with the result kept for it');
+      return this.settle(delivery, kept, identity, log);
+    }
+    const { outcome, joined, waiters } = await this.outcomes.once(identity, () => this.carryOut(delivery, messageId, identity, log));
+    if (joined) log.info('redelivered while in progress here: answering with the same result');
+    // A later delivery of this message waits for this outcome; if this one's connection is gone, that one answers.
+    if (waiters > 0 && this.session.currentGeneration !== delivery.generation) return;
+    return this.settle(delivery, outcome, identity, log);
+  }
+
+  /** Validates and carries out a message; never throws for a failure of the command itself. */
+  private async carryOut(delivery: Delivery, messageId: string, identity: string | undefined, log: Logger): Promise<Outcome> {
+    const { message } = delivery;
+    const startedAt = performance.now();
+    const parsed = parseMessage(message.content, { maxBytes: this.config.maxMessageBytes });
+    const dockercmd = parsed.ok ? parsed.message.Dockercmd : parsed.dockercmd;
     let result: CommandResult = {};
     let error = parsed.ok ? undefined : parsed.error;
     if (parsed.ok) {
-      log.debug({ dockercmd, redelivered: msg.fields.redelivered }, 'carrying out');
+      const attempt = attemptOf(message);
+      log.debug({ dockercmd, attempt, redelivered: message.fields.redelivered }, 'carrying out');
       try {
         result = await execute(parsed.message, {
           pool: this.deps.pool,
           messageId,
+          identity,
+          seenBefore: message.fields.redelivered || attempt > 1,
           queue: this.config.queues.queue,
           networkMode: this.config.networkMode,
+          maxOutputBytes: this.config.maxOutputBytes,
+          requestTimeoutMs: this.config.requestTimeoutMs,
           output: this.deps.output,
           log,
         });
@@ -179,40 +148,64 @@ export class Worker {
         error = err instanceof DispatchError ? err : unexpected(err, log);
       }
     }
-
-    if (error?.disposition === 'requeue') {
-      log.warn({ dockercmd, code: error.code, err: error.message }, 'transient failure: the message goes back to the queue');
-      await Promise.race([sleep(this.config.requeueDelayMs), this.draining]);
-      this.settle(msg, log, 'nack');
-      return;
-    }
-
     const reply = buildReply(messageId, dockercmd, result, error);
-    this.deps.output.result(reply, performance.now() - startedAt);
-    try {
-      await Promise.all([
-        this.publisher.reply(reply, properties),
-        error ? this.publisher.deadLetter(msg, this.config.queues.queue, error) : undefined,
-      ]);
-    } catch (err) {
-      log.error({ err }, 'could not publish the reply; the message goes back to the queue');
-      await Promise.race([sleep(this.config.requeueDelayMs), this.draining]);
-      this.settle(msg, log, 'nack');
-      return;
-    }
-    if (error) log.warn({ dockercmd, code: error.code, err: error.message }, 'failed: replied and dead-lettered');
-    else log.info({ dockercmd, host: reply.Host, container: reply.Container?.Name, exitCode: reply.ExitCode }, 'done');
-    this.settle(msg, log, 'ack');
+    return { reply, error, durationMs: performance.now() - startedAt };
   }
 
-  /** n.b. a delivery can only be acked on the channel it arrived on; if that is gone, the broker requeues it. */
-  private settle(msg: ConsumeMessage, log: Logger, how: 'ack' | 'nack'): void {
-    try {
-      if (how === 'ack') this.channel.ack(msg);
-      else this.channel.nack(msg, false, true);
-    } catch (err) {
-      log.warn({ err }, `could not ${how} the message: its channel is closed, the broker will redeliver it`);
+  /**
+   * Decides the message's fate from its outcome and carries it out: a retry (a copy in the retry queue), or a reply
+   * (plus a dead-lettered copy for a failure), then the ack. An outcome whose delivery can no longer be acked is kept
+   * for the redelivery.
+   */
+  private async settle(delivery: Delivery, outcome: Outcome, identity: string | undefined, log: Logger): Promise<void> {
+    const { message, generation } = delivery;
+    const { error } = outcome;
+    const attempt = attemptOf(message);
+    const publisher = this.session.publisherFor(generation);
+    const keep = () => {
+      // Only a final outcome is worth keeping: a transient failure is tried afresh when the message comes back.
+      if (identity !== undefined && error?.disposition !== 'retry') {
+        this.outcomes.keep(identity, outcome);
+        log.info('the connection this message came on is gone: keeping its result for the redelivery');
+      }
+    };
+    if (!publisher) return keep();
+
+    if (error?.disposition === 'retry' && attempt <= this.config.maxRetries) {
+      log.warn(
+        { code: error.code, err: error.message, attempt, maxRetries: this.config.maxRetries },
+        `transient failure: retrying in ${this.config.retryDelayMs / 1000} s`,
+      );
+      try {
+        await publisher.retry(message, attempt + 1, error);
+      } catch (err) {
+        log.warn({ err }, 'could not queue the retry; the message stays unacked and the broker will redeliver it');
+        return;
+      }
+      this.session.settle(delivery, 'ack');
+      return;
     }
+
+    const reply =
+      error?.disposition === 'retry'
+        ? { ...outcome.reply, Error: { Code: error.code, Message: `${error.message} (gave up after ${attempt} attempts)` } }
+        : outcome.reply;
+    if (!this.printed.has(outcome)) {
+      this.printed.add(outcome);
+      this.deps.output.result(reply, outcome.durationMs);
+    }
+    try {
+      await Promise.all([publisher.reply(reply, message.properties), error ? publisher.deadLetter(message, error) : undefined]);
+    } catch (err) {
+      if (this.session.currentGeneration !== generation) return keep();
+      log.error({ err }, 'could not publish the reply; the message goes back to the queue');
+      await Promise.race([sleep(BUG_REQUEUE_DELAY_MS), this.draining]);
+      this.session.settle(delivery, 'nack');
+      return;
+    }
+    if (!this.session.settle(delivery, 'ack')) return keep();
+    if (error) log.warn({ dockercmd: reply.Dockercmd, code: error.code, err: error.message }, 'failed: replied and dead-lettered');
+    else log.info({ dockercmd: reply.Dockercmd, host: reply.Host, container: reply.Container?.Name, exitCode: reply.ExitCode }, 'done');
   }
 }
 

@@ -3,6 +3,7 @@ import type { ConfirmChannel, Message, Options } from 'amqplib';
 import type { Logger } from 'pino';
 import type { DispatchError } from '../errors.js';
 import type { Reply } from '../messages/types.js';
+import type { QueueNames } from './topology.js';
 
 /** The broker could not route a mandatory message to any queue (for example a reply_to queue that is gone). */
 export class UnroutableError extends Error {
@@ -25,8 +26,7 @@ export class Publisher {
 
   constructor(
     private readonly channel: ConfirmChannel,
-    private readonly defaultReplyQueue: string,
-    private readonly deadLetterQueue: string,
+    private readonly names: QueueNames,
     private readonly log: Logger,
   ) {
     // n.b. the broker sends basic.return before the basic.ack of the same message.
@@ -71,33 +71,64 @@ export class Publisher {
       type: reply.Dockercmd ? `${reply.Dockercmd}.reply` : 'reply',
     };
     const replyTo = request.replyTo as string | undefined;
-    if (!replyTo) return this.publish(this.defaultReplyQueue, content, options);
+    if (!replyTo) return this.publish(this.names.replyQueue, content, options);
     try {
       await this.publish(replyTo, content, options);
     } catch (err) {
       if (!(err instanceof UnroutableError)) throw err;
-      this.log.warn({ replyTo, replyQueue: this.defaultReplyQueue }, 'reply_to queue does not exist; replying to the reply queue');
-      await this.publish(this.defaultReplyQueue, content, options);
+      this.log.warn({ replyTo, replyQueue: this.names.replyQueue }, 'reply_to queue does not exist; replying to the reply queue');
+      await this.publish(this.names.replyQueue, content, options);
     }
   }
 
   /** Puts a copy of a failed message on the dead-letter queue, body and properties kept, with why it failed. */
-  deadLetter(message: Message, sourceQueue: string, error: DispatchError): Promise<void> {
-    // n.b. the broker refuses a user_id that is not the publishing connection's own user.
-    const { userId: _userId, headers, ...properties } = message.properties as unknown as Record<string, unknown>;
-    return this.publish(this.deadLetterQueue, message.content, {
-      ...stripUndefined(properties),
-      headers: {
-        ...(headers as Record<string, unknown> | undefined),
+  deadLetter(message: Message, error: DispatchError): Promise<void> {
+    return this.publish(
+      this.names.deadLetterQueue,
+      message.content,
+      copyOf(message, {
         'x-dispatch-error-code': error.code,
         'x-dispatch-error-message': error.message.slice(0, MAX_HEADER_CHARS),
-        'x-dispatch-queue': sourceQueue,
+        'x-dispatch-queue': this.names.queue,
         'x-dispatch-failed-at': new Date().toISOString(),
-      },
-    });
+      }),
+    );
+  }
+
+  /**
+   * Puts a copy of a message that failed transiently on the retry queue, where it waits out the queue's TTL and is
+   * dead-lettered back to the command queue as attempt `attempt`.
+   */
+  retry(message: Message, attempt: number, error: DispatchError): Promise<void> {
+    return this.publish(
+      this.names.retryQueue,
+      message.content,
+      copyOf(message, {
+        [ATTEMPT_HEADER]: attempt,
+        'x-dispatch-last-error-code': error.code,
+        'x-dispatch-last-error-message': error.message.slice(0, MAX_HEADER_CHARS),
+      }),
+    );
   }
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** Header counting the attempts at a message: absent on the first, 2 on the first retry, and so on. */
+export const ATTEMPT_HEADER = 'x-dispatch-attempt';
+
+/** The attempt a delivery is (1 for a message never retried). */
+export function attemptOf(message: Message): number {
+  const headers = message.properties.headers;
+  const attempt = Number(headers?.[ATTEMPT_HEADER] ?? 1);
+  return Number.isSafeInteger(attempt) && attempt >= 1 ? attempt : 1;
+}
+
+/** Publish options that copy a message's properties, with headers added. */
+function copyOf(message: Message, extraHeaders: Record<string, unknown>): Options.Publish {
+  // n.b. the broker refuses a user_id that is not the publishing connection's own user, and an expiration would let
+  // the copy vanish.
+  const { userId: _userId, expiration: _expiration, headers, ...properties } = message.properties as unknown as Record<string, unknown>;
+  const kept = Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined));
+  // x-death is the broker's own record of the retry queue's dead-lettering; it would only grow.
+  const { 'x-death': _death, ...ownHeaders } = (headers as Record<string, unknown> | undefined) ?? {};
+  return { ...kept, headers: { ...ownHeaders, ...extraHeaders } };
 }

@@ -1,4 +1,4 @@
-import type { ChannelModel } from 'amqplib';
+import type { Channel, ChannelModel, Options } from 'amqplib';
 import type { Logger } from 'pino';
 
 /** The queues a worker uses. */
@@ -9,25 +9,55 @@ export interface QueueNames {
   replyQueue: string;
   /** Copies of messages that failed for good go here, with x-dispatch-error-* headers. */
   deadLetterQueue: string;
+  /** Messages that failed transiently wait here (per-queue TTL), then are dead-lettered back to `queue`. */
+  retryQueue: string;
+}
+
+export interface Topology {
+  names: QueueNames;
+  /** The retry queue's x-message-ttl. */
+  retryDelayMs: number;
 }
 
 export function queueNames(queue: string, replyQueue?: string, deadLetterQueue?: string): QueueNames {
-  return { queue, replyQueue: replyQueue ?? `${queue}.replies`, deadLetterQueue: deadLetterQueue ?? `${queue}.dead` };
+  return {
+    queue,
+    replyQueue: replyQueue ?? `${queue}.replies`,
+    deadLetterQueue: deadLetterQueue ?? `${queue}.dead`,
+    retryQueue: `${queue}.retry`,
+  };
 }
 
 /**
  * Declares the queues durable. A queue that already exists with other arguments (say a non-durable command queue
  * declared by an older producer) is used as it is, with a warning, rather than failing the start.
  */
-export async function declareTopology(connection: ChannelModel, names: QueueNames, log: Logger): Promise<void> {
-  for (const queue of [names.queue, names.replyQueue, names.deadLetterQueue]) {
-    await ensureQueue(connection, queue, log);
-  }
+export async function declareTopology(connection: ChannelModel, { names, retryDelayMs }: Topology, log: Logger): Promise<void> {
+  await ensureQueue(connection, names.queue, { durable: true }, log);
+  await ensureQueue(connection, names.replyQueue, { durable: true }, log);
+  await ensureQueue(connection, names.deadLetterQueue, { durable: true }, log);
+  await ensureQueue(
+    connection,
+    names.retryQueue,
+    {
+      durable: true,
+      // n.b. expired messages are dead-lettered through the default exchange straight back to the command queue.
+      arguments: { 'x-message-ttl': retryDelayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': names.queue },
+    },
+    log,
+    'its x-message-ttl keeps the old retry delay; delete the queue to apply --retry-delay',
+  );
 }
 
-async function ensureQueue(connection: ChannelModel, queue: string, log: Logger): Promise<void> {
+async function ensureQueue(
+  connection: ChannelModel,
+  queue: string,
+  options: Options.AssertQueue,
+  log: Logger,
+  consequence = 'using it as it is',
+): Promise<void> {
   // n.b. a failed declare closes the channel it was made on, so each attempt gets a channel of its own.
-  const attempt = async <T>(operation: (ch: Awaited<ReturnType<ChannelModel['createChannel']>>) => Promise<T>) => {
+  const attempt = async <T>(operation: (channel: Channel) => Promise<T>) => {
     const channel = await connection.createChannel();
     channel.on('error', () => undefined); // the rejected promise below reports it
     try {
@@ -37,10 +67,10 @@ async function ensureQueue(connection: ChannelModel, queue: string, log: Logger)
     }
   };
   try {
-    await attempt((ch) => ch.assertQueue(queue, { durable: true }));
+    await attempt((channel) => channel.assertQueue(queue, options));
   } catch (err) {
     if ((err as { code?: number }).code !== 406) throw err;
-    await attempt((ch) => ch.checkQueue(queue));
-    log.warn({ queue }, `queue ${queue} exists with other arguments than {durable: true}; using it as it is`);
+    await attempt((channel) => channel.checkQueue(queue));
+    log.warn({ queue }, `queue ${queue} exists with other arguments than the worker's; ${consequence}`);
   }
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EnginePool } from '../docker/pool.js';
-import type { Reply } from '../messages/types.js';
+import type { CommandResult } from '../messages/types.js';
 import type { Output } from '../output/output.js';
 
 /** What a command needs from the worker to carry out one message. */
@@ -14,10 +14,23 @@ export interface CommandContext {
   networkMode: string | undefined;
   output: Output;
   log: Logger;
+  /**
+   * The message's own identity (message_id, else correlation_id); unset when it has none. Runs look for a container
+   * that carries it before creating one.
+   */
+  identity: string | undefined;
+  /**
+   * True when the message may have been worked on before (redelivered, or a retry): then every engine must be asked
+   * for an earlier container, and one that cannot be asked makes the attempt fail transiently.
+   */
+  seenBefore: boolean;
+  /** Most bytes of each attached stream a reply carries (the end is kept). */
+  maxOutputBytes: number;
+  /** Deadline of each short Engine API call (create, inspect, start, remove, list). */
+  requestTimeoutMs: number;
 }
 
-/** The reply fields a command fills in; the worker adds Dockercmd, Status, MessageId and Error. */
-export type CommandResult = Pick<Reply, 'Host' | 'Container' | 'ExitCode' | 'Stdout' | 'Stderr' | 'Warnings'>;
+export type { CommandResult };
 
 export type CommandHandler<M> = (message: M, ctx: CommandContext) => Promise<CommandResult>;
 

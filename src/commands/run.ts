@@ -1,99 +1,175 @@
-import type { IncomingMessage } from 'node:http';
 import type Docker from 'dockerode';
 import { DispatchError } from '../errors.js';
 import { classifyDockerError, neverReachedEngine, type DockerOperation } from '../docker/classify.js';
+import { capture, registerWait, type Captured } from '../docker/container-io.js';
 import type { Engine } from '../docker/engine.js';
 import { LABELS } from '../docker/labels.js';
 import type { RunMessage } from '../messages/types.js';
-import type { StreamName, StreamSink } from '../output/output.js';
+import { findEarlierContainer } from './earlier-container.js';
 import { containerName, type CommandContext, type CommandHandler, type CommandResult } from './context.js';
 
-/** The parts of docker-modem used here, which @types/dockerode leaves untyped. */
-interface Modem {
-  dial(options: object, callback: (err: Error | null, res: IncomingMessage) => void): void;
-  demuxStream(stream: NodeJS.ReadableStream, stdout: { write(c: Buffer): boolean }, stderr: { write(c: Buffer): boolean }): void;
+/** Seconds a timed-out container gets between SIGTERM and SIGKILL. */
+export const TIMEOUT_STOP_SECONDS = 10;
+
+type ContainerRef = { Id: string; Name?: string };
+
+/** What a run message asks for, read once. */
+interface Plan {
+  message: RunMessage;
+  attach: Set<string>;
+  attachOutput: boolean;
+  /** Wait for the exit (Attach, Remove or Timeout), else reply once started. */
+  waitForExit: boolean;
+  timeoutSeconds: number | undefined;
 }
 
 /**
  * `docker run`, without losing output or the exit code: create → attach (before start, Tty false, stdout and stderr
  * demultiplexed) → wait registered before start → start → the exit *and* the end of the output → remove.
- * With neither Attach nor Remove it replies once the container has started.
+ * With neither Attach, Remove nor Timeout it replies once the container has started.
+ * A message that already has a container (an earlier attempt that died or lost its ack) adopts it instead.
  */
 export const run: CommandHandler<RunMessage> = async (message, ctx) => {
   const options = message.Options ?? {};
-  const attach = new Set(options.Attach ?? []);
-  const attachOutput = attach.has('STDOUT') || attach.has('STDERR');
-  const waitForExit = attach.size > 0 || options.Remove === true;
-
-  const { engine, container } = await createOnSomeEngine(message, ctx);
-  const host = engine.id;
-  const step = async <T>(operation: DockerOperation, call: () => Promise<T>, ref = { Id: container.id }): Promise<T> => {
-    try {
-      return await call();
-    } catch (err) {
-      throw classifyDockerError(err, operation, host, { container: ref });
-    }
+  const attach = new Set<string>(options.Attach ?? []);
+  const plan: Plan = {
+    message,
+    attach,
+    attachOutput: attach.has('STDOUT') || attach.has('STDERR'),
+    waitForExit: attach.size > 0 || options.Remove === true || options.Timeout !== undefined,
+    timeoutSeconds: options.Timeout,
   };
+  const earlier = await findEarlierContainer(ctx);
+  if (earlier && earlier.state !== 'created') {
+    ctx.log.info({ host: earlier.engine.id, container: earlier.id, state: earlier.state }, 'adopting the container of an earlier attempt');
+    return follow(plan, ctx, earlier.engine, earlier.engine.docker.getContainer(earlier.id));
+  }
+  // A container created but never started (the earlier attempt died in between) is the one this run would create.
+  const { engine, container } = earlier
+    ? { engine: earlier.engine, container: earlier.engine.docker.getContainer(earlier.id) }
+    : await createOnSomeEngine(message, ctx);
+  return startAndFollow(plan, ctx, engine, container);
+};
 
-  let ref: { Id: string; Name?: string } = { Id: container.id };
+/** Attach, register the wait, start; then follow to the exit (or reply at once when not waiting). */
+async function startAndFollow(plan: Plan, ctx: CommandContext, engine: Engine, container: Docker.Container): Promise<CommandResult> {
+  const host = engine.id;
+  const step = stepper(host, ctx);
+  let ref: ContainerRef = { Id: container.id };
   let exit: { exitCode: Promise<number> } | undefined;
-  let outputEnded: Promise<Captured> | undefined;
+  let output: Promise<Captured> | undefined;
   try {
-    ref = options.Name
-      ? { Id: container.id, Name: containerName(options.Name) }
-      : { Id: container.id, Name: containerName((await step('inspect', () => container.inspect())).Name) };
-    const source = { messageId: ctx.messageId, host, container: ref.Name ?? ref.Id.slice(0, 12) };
-    if (attachOutput) {
-      const stream = await step('attach', () =>
-        container.attach({ stream: true, stdout: attach.has('STDOUT'), stderr: attach.has('STDERR') }),
+    const name = plan.message.Options?.Name;
+    const info = name ? undefined : await step('inspect', ref, (abortSignal) => container.inspect({ abortSignal }));
+    ref = { Id: container.id, Name: containerName(name ?? info!.Name) };
+    if (plan.attachOutput) {
+      const stream = await step('attach', ref, () =>
+        container.attach({ stream: true, stdout: plan.attach.has('STDOUT'), stderr: plan.attach.has('STDERR') }),
       );
-      outputEnded = capture(container, stream, {
-        stdout: ctx.output.stream(source, 'stdout'),
-        stderr: ctx.output.stream(source, 'stderr'),
-      });
+      output = capture(container, stream, sinks(ctx, host, ref), ctx.maxOutputBytes);
     }
-    if (waitForExit) exit = await step('wait', () => registerWait(container), ref);
-    await step('start', () => container.start(), ref);
+    if (plan.waitForExit) exit = await step('wait', ref, () => registerWait(container, 'next-exit'));
+    await step('start', ref, (abortSignal) => container.start({ abortSignal }));
   } catch (err) {
     // Nothing ran: leave nothing behind (a failed start would otherwise leave a "Created" container).
     await removeQuietly(container, ctx, host);
     throw err instanceof DispatchError ? err.withContext({ host, container: ref }) : err;
   }
-  ctx.log.debug({ host, container: ref.Name ?? ref.Id }, 'container started');
+  ctx.log.debug({ host, container: ref.Name }, 'container started');
+  if (!exit) return { Host: host, Container: ref };
+  return finish(plan, ctx, engine, container, ref, { exit: exit.exitCode, output, startedAt: Date.now() });
+}
 
-  const result: CommandResult = { Host: host, Container: ref };
-  if (!exit) return result;
+/** Follows a container an earlier attempt started: its output so far and to come, and its exit. */
+async function follow(plan: Plan, ctx: CommandContext, engine: Engine, container: Docker.Container): Promise<CommandResult> {
+  const host = engine.id;
+  const step = stepper(host, ctx);
+  const info = await step('inspect', { Id: container.id }, (abortSignal) => container.inspect({ abortSignal }));
+  const ref = { Id: info.Id, Name: containerName(info.Name) };
+  if (!plan.waitForExit) return { Host: host, Container: ref };
+  // n.b. followed logs replay what was written before and end when the container stops, running or not.
+  const output = plan.attachOutput
+    ? capture(
+        container,
+        await step('logs', ref, () =>
+          container.logs({ follow: true, stdout: plan.attach.has('STDOUT'), stderr: plan.attach.has('STDERR') }),
+        ),
+        sinks(ctx, host, ref),
+        ctx.maxOutputBytes,
+      )
+    : undefined;
+  const exit = await step('wait', ref, () => registerWait(container, 'not-running'));
+  const startedAt = Date.parse(info.State.StartedAt);
+  return finish(plan, ctx, engine, container, ref, { exit: exit.exitCode, output, startedAt: Number.isNaN(startedAt) ? Date.now() : startedAt });
+}
 
-  const [exitCode, captured] = await Promise.all([
-    step('wait', () => exit.exitCode, ref),
-    step('attach', async () => (outputEnded ? outputEnded : undefined), ref),
-  ]);
-  result.ExitCode = exitCode;
-  if (attach.has('STDOUT')) result.Stdout = captured?.stdout ?? '';
-  if (attach.has('STDERR')) result.Stderr = captured?.stderr ?? '';
+/** Waits for the exit and the end of the output (stopping the container at its timeout), then removes it if asked. */
+async function finish(
+  plan: Plan,
+  ctx: CommandContext,
+  engine: Engine,
+  container: Docker.Container,
+  ref: ContainerRef,
+  running: { exit: Promise<number>; output: Promise<Captured> | undefined; startedAt: number },
+): Promise<CommandResult> {
+  const host = engine.id;
+  const step = stepper(host, ctx);
+  let timedOut = false;
+  const timer =
+    plan.timeoutSeconds === undefined
+      ? undefined
+      : setTimeout(
+          () => {
+            timedOut = true;
+            ctx.log.info({ host, container: ref.Name, timeoutSeconds: plan.timeoutSeconds }, 'run timed out: stopping the container');
+            container.stop({ t: TIMEOUT_STOP_SECONDS }).catch((err: unknown) => {
+              ctx.log.warn({ host, container: ref.Name, err }, 'could not stop a timed-out container');
+            });
+          },
+          Math.max(0, running.startedAt + plan.timeoutSeconds * 1000 - Date.now()),
+        );
+  let exitCode: number;
+  let captured: Captured | undefined;
+  try {
+    [exitCode, captured] = await Promise.all([step('wait', ref, () => running.exit), step('attach', ref, async () => running.output)]);
+  } finally {
+    clearTimeout(timer);
+  }
 
-  if (options.Remove) {
+  const result: CommandResult = { Host: host, Container: ref, ExitCode: exitCode };
+  if (plan.attach.has('STDOUT')) result.Stdout = captured?.stdout ?? '';
+  if (plan.attach.has('STDERR')) result.Stderr = captured?.stderr ?? '';
+  if (captured?.truncated) result.Truncated = true;
+
+  if (plan.message.Options?.Remove) {
     try {
-      await container.remove({ v: true });
+      await container.remove({ v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
     } catch (err) {
-      // The command ran and its exit code is known: running it again would be worse than a leftover container.
-      const error = classifyDockerError(err, 'remove', host, { container: ref });
-      ctx.log.warn({ host, container: ref.Name, err: error.message }, 'container exited but could not be removed');
-      result.Warnings = [`the container exited but could not be removed: ${error.message}`];
+      // Gone already (another worker adopted and removed it) is what was asked. Otherwise the command ran and its
+      // exit code is known: running it again would be worse than a leftover container.
+      if ((err as { statusCode?: number }).statusCode !== 404) {
+        const error = classifyDockerError(err, 'remove', host, { container: ref });
+        ctx.log.warn({ host, container: ref.Name, err: error.message }, 'container exited but could not be removed');
+        result.Warnings = [`the container exited but could not be removed: ${error.message}`];
+      }
     }
   }
+  if (timedOut) {
+    throw new DispatchError('Timeout', `the container ran longer than Options.Timeout (${plan.timeoutSeconds} s) and was stopped`, {
+      context: { host, container: ref },
+      partial: result,
+    });
+  }
   return result;
-};
+}
 
 /** Creates the container on the next engine in round-robin order, failing over only when one was never reached. */
-async function createOnSomeEngine(
-  message: RunMessage,
-  ctx: CommandContext,
-): Promise<{ engine: Engine; container: Docker.Container }> {
+async function createOnSomeEngine(message: RunMessage, ctx: CommandContext): Promise<{ engine: Engine; container: Docker.Container }> {
   let lastFailure: DispatchError | undefined;
   for (const engine of ctx.pool.placementOrder()) {
     try {
-      return { engine, container: await engine.docker.createContainer(createOptions(message, ctx, engine)) };
+      const options = { ...createOptions(message, ctx, engine), abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) };
+      return { engine, container: await engine.docker.createContainer(options) };
     } catch (err) {
       lastFailure = classifyDockerError(err, 'create', engine.id);
       // n.b. only a request that never reached the engine may go elsewhere: a lost answer may hide a container.
@@ -131,79 +207,25 @@ export function createOptions(message: RunMessage, ctx: CommandContext, engine: 
   };
 }
 
-/**
- * Registers a wait for the next exit and resolves once the engine has it (its response headers arrived), so a
- * container that exits at once cannot be missed. The returned promise gives the exit code.
- */
-async function registerWait(container: Docker.Container): Promise<{ exitCode: Promise<number> }> {
-  const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    (container.modem as Modem).dial(
-      {
-        path: `/containers/${container.id}/wait?`,
-        method: 'POST',
-        isStream: true,
-        options: { condition: 'next-exit' },
-        statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such container', 500: 'server error' },
-      },
-      (err, res) => (err ? reject(err) : resolve(res)),
-    );
-  });
-  const exitCode = (async () => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of response) chunks.push(chunk as Buffer);
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-      StatusCode?: number;
-      Error?: { Message?: string } | null;
-    };
-    if (body.Error?.Message) throw Object.assign(new Error(body.Error.Message), { statusCode: 500 });
-    if (typeof body.StatusCode !== 'number') throw new Error('the engine sent a wait result without StatusCode');
-    return body.StatusCode;
-  })();
-  // Handled by the caller once the container has started; keep an early failure from being unhandled meanwhile.
-  exitCode.catch(() => undefined);
-  return { exitCode };
+/** Runs one Engine API call, with a deadline for the short ones, and classifies its failure. */
+function stepper(host: string, ctx: CommandContext) {
+  return async <T>(operation: DockerOperation, ref: ContainerRef, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> => {
+    try {
+      return await call(AbortSignal.timeout(ctx.requestTimeoutMs));
+    } catch (err) {
+      throw classifyDockerError(err, operation, host, { container: ref });
+    }
+  };
 }
 
-interface Captured {
-  stdout: string;
-  stderr: string;
-}
-
-/** Demultiplexes an attach stream to the output sinks and collects both streams, until the stream ends. */
-function capture(
-  container: Docker.Container,
-  stream: NodeJS.ReadableStream,
-  sinks: Record<StreamName, StreamSink>,
-): Promise<Captured> {
-  const chunks: Record<StreamName, Buffer[]> = { stdout: [], stderr: [] };
-  const into = (name: StreamName) => ({
-    write(chunk: Buffer) {
-      chunks[name].push(chunk);
-      sinks[name].write(chunk);
-      return true;
-    },
-  });
-  (container.modem as Modem).demuxStream(stream, into('stdout'), into('stderr'));
-  const ended = new Promise<Captured>((resolve, reject) => {
-    stream.on('end', () => {
-      sinks.stdout.end();
-      sinks.stderr.end();
-      resolve({
-        stdout: Buffer.concat(chunks.stdout).toString('utf8'),
-        stderr: Buffer.concat(chunks.stderr).toString('utf8'),
-      });
-    });
-    stream.on('error', reject);
-    // n.b. a dropped connection may close the stream without 'end'; after 'end' this rejection is a no-op.
-    stream.on('close', () => reject(new Error('the attach stream closed before the container exited')));
-  });
-  ended.catch(() => undefined);
-  return ended;
+function sinks(ctx: CommandContext, host: string, ref: ContainerRef) {
+  const source = { messageId: ctx.messageId, host, container: ref.Name ?? ref.Id.slice(0, 12) };
+  return { stdout: ctx.output.stream(source, 'stdout'), stderr: ctx.output.stream(source, 'stderr') };
 }
 
 async function removeQuietly(container: Docker.Container, ctx: CommandContext, host: string): Promise<void> {
   try {
-    await container.remove({ force: true, v: true });
+    await container.remove({ force: true, v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;
     if (status !== 404) ctx.log.warn({ host, container: container.id, err }, 'could not remove a container that failed to start');

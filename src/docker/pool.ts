@@ -34,11 +34,11 @@ export class EnginePool {
    * Found nowhere: ContainerNotFound, unless an engine could not be asked (then it may be there: DockerUnavailable).
    * Found on several engines, or an id prefix that is ambiguous on one: Conflict.
    */
-  async locate(reference: string): Promise<LocatedContainer> {
+  async locate(reference: string, timeoutMs: number): Promise<LocatedContainer> {
     const lookups = await Promise.all(
       this.engines.map(async (engine) => {
         try {
-          const info = await engine.docker.getContainer(reference).inspect();
+          const info = await engine.docker.getContainer(reference).inspect({ abortSignal: AbortSignal.timeout(timeoutMs) });
           // Act on the full id from here on: the reference was only good for finding it.
           return { engine, found: { engine, container: engine.docker.getContainer(info.Id), info } };
         } catch (err) {

@@ -67,6 +67,10 @@ export interface Reply {
    */
   Stderr?: string;
   /**
+   * true when Stdout or Stderr was cut to the worker's --max-output bytes per stream (the end of the output is kept).
+   */
+  Truncated?: boolean;
+  /**
    * Present exactly when Status is `error`.
    */
   Error?: {
@@ -76,6 +80,7 @@ export interface Reply {
       | 'ImageNotFound'
       | 'ContainerNotFound'
       | 'Conflict'
+      | 'Timeout'
       | 'DockerUnavailable'
       | 'DockerError';
     Message: string;
@@ -135,6 +140,10 @@ export interface RunMessage {
      * User (name, uid, or uid:gid) the command runs as.
      */
     User?: string;
+    /**
+     * Seconds the container may run. When they pass it is stopped (SIGTERM, then SIGKILL after 10 s) and the reply is an error with code Timeout, the exit code and the output so far; Remove still removes it. Setting it makes the worker wait for the exit.
+     */
+    Timeout?: number;
   };
 }
 

@@ -10,8 +10,25 @@ export type ParseResult =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads a message body: UTF-8 JSON, an object naming a known Dockercmd, valid against that command's schema. */
-export function parseMessage(body: Buffer, registry: SchemaRegistry = loadSchemas()): ParseResult {
+/** Most problems one error message lists; a message with thousands of bad keys gets a short answer. */
+const MAX_PROBLEMS = 10;
+/** Longest field name quoted in an error message. */
+const MAX_QUOTED = 100;
+
+export interface ParseOptions {
+  /** Largest body accepted, checked before parsing. */
+  maxBytes?: number;
+  registry?: SchemaRegistry;
+}
+
+/**
+ * Reads a message body: at most `maxBytes`, UTF-8 JSON, an object naming a known Dockercmd, valid against that
+ * command's schema.
+ */
+export function parseMessage(body: Buffer, { maxBytes = Infinity, registry = loadSchemas() }: ParseOptions = {}): ParseResult {
+  if (body.length > maxBytes) {
+    return { ok: false, error: invalid(`the message is ${body.length} bytes, more than the ${maxBytes} this worker accepts (--max-message-bytes)`) };
+  }
   let value: unknown;
   try {
     value = JSON.parse(utf8.decode(body));
@@ -35,14 +52,19 @@ export function parseMessage(body: Buffer, registry: SchemaRegistry = loadSchema
   }
   const command = registry.commands.get(dockercmd);
   if (!command) {
-    return { ok: false, dockercmd, error: invalid(`Dockercmd "${dockercmd}" is not a known command (${known})`) };
+    return { ok: false, dockercmd: quote(dockercmd), error: invalid(`Dockercmd "${quote(dockercmd)}" is not a known command (${known})`) };
   }
   if (!command.validate(fields)) {
-    const problems = (command.validate.errors ?? [])
-      // n.b. a propertyNames failure comes with a bare `not` error for the same key; its own error says it better.
-      .filter((e) => !(e.keyword === 'not' && e.schemaPath.includes('/propertyNames/')))
-      .map((e) => describeError(e, command.schema));
-    return { ok: false, dockercmd, error: invalid([...new Set(problems)].join('; ')) };
+    const problems = [
+      ...new Set(
+        (command.validate.errors ?? [])
+          // n.b. a propertyNames failure comes with a bare `not` error for the same key; its own error says it better.
+          .filter((e) => !(e.keyword === 'not' && e.schemaPath.includes('/propertyNames/')))
+          .map((e) => describeError(e, command.schema)),
+      ),
+    ];
+    const more = problems.length > MAX_PROBLEMS ? `; and ${problems.length - MAX_PROBLEMS} more problems` : '';
+    return { ok: false, dockercmd, error: invalid(problems.slice(0, MAX_PROBLEMS).join('; ') + more) };
   }
   return { ok: true, message: fields as unknown as CommandMessage };
 }
@@ -51,10 +73,15 @@ function invalid(message: string): DispatchError {
   return new DispatchError('InvalidMessage', message);
 }
 
+/** A name from the message, shortened so a huge key cannot make a huge error message. */
+function quote(name: string): string {
+  return name.length > MAX_QUOTED ? `${name.slice(0, MAX_QUOTED)}…` : name;
+}
+
 /** `/Options/Attach/2` → `Options.Attach[2]`. */
 export function fieldPath(instancePath: string, child?: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (child !== undefined) parts.push(child);
+  const parts = instancePath.split('/').slice(1).map((p) => quote(p.replace(/~1/g, '/').replace(/~0/g, '~')));
+  if (child !== undefined) parts.push(quote(child));
   return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
 }
 
@@ -88,7 +115,7 @@ function describeError(error: ErrorObject, root: Record<string, unknown>): strin
     case 'pattern':
       return /\.Env\[\d+\]$/.test(field) ? `${field} must look like KEY=value` : `${field} must match ${String(params.pattern)}`;
     case 'propertyNames':
-      return `${field} key "${String(params.propertyName)}" is reserved for the worker`;
+      return `${field} key "${quote(String(params.propertyName))}" is reserved for the worker`;
     default:
       return `${field || 'the message'} ${error.message ?? 'is invalid'}`;
   }

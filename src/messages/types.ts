@@ -1,4 +1,4 @@
-import type { RemoveMessage, RunMessage, StopMessage } from './contract.generated.js';
+import type { RemoveMessage, Reply, RunMessage, StopMessage } from './contract.generated.js';
 
 export type { RemoveMessage, Reply, RunMessage, StopMessage } from './contract.generated.js';
 
@@ -6,3 +6,6 @@ export type { RemoveMessage, Reply, RunMessage, StopMessage } from './contract.g
 export type CommandMessage = RunMessage | StopMessage | RemoveMessage;
 
 export type Dockercmd = CommandMessage['Dockercmd'];
+
+/** The reply fields a command fills in; the worker adds Dockercmd, Status, MessageId and Error. */
+export type CommandResult = Pick<Reply, 'Host' | 'Container' | 'ExitCode' | 'Stdout' | 'Stderr' | 'Truncated' | 'Warnings'>;

@@ -88,7 +88,7 @@ describe('start-up', () => {
       await expect(broker.channel.checkQueue(`${queue}.dead`)).resolves.toBeTruthy();
     } finally {
       await worker.stop();
-      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`);
+      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`);
       await broker.close();
       await removeContainers([dockerClient(hostA)], queue);
     }
@@ -116,7 +116,7 @@ describe('start-up', () => {
       expect(typeof result?.DurationMs).toBe('number');
     } finally {
       await worker.stop();
-      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`);
+      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`);
       await broker.close();
     }
   });
@@ -136,7 +136,7 @@ describe('start-up', () => {
       expect(copy.content.toString()).toBe('not json');
     } finally {
       await worker.stop();
-      await broker.deleteQueues(queue, replies, dead);
+      await broker.deleteQueues(queue, replies, dead, `${queue}.retry`);
       await broker.close();
     }
   });

@@ -38,7 +38,7 @@ export async function startHarness(prefix: string, extraArgs: string[] = [], hos
     async cleanup(extraContainers = []) {
       await worker.stop();
       await removeContainers([engines.a, engines.b], queue, extraContainers);
-      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`);
+      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`);
       await broker.close();
     },
   };

@@ -30,7 +30,7 @@ describe('classifyDockerError', () => {
     const err = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2375'), { code: 'ECONNREFUSED' });
     const error = classifyDockerError(err, 'create', 'b');
     expect(error.code).toBe('DockerUnavailable');
-    expect(error.disposition).toBe('requeue');
+    expect(error.disposition).toBe('retry');
     expect(error.message).toBe('engine b unreachable during create: ECONNREFUSED');
   });
 

@@ -34,10 +34,10 @@ describe('the contract', () => {
 
   it("documents every error code, with what happens to the message, in the README's table", () => {
     const readme = readFileSync(new URL('README.md', root), 'utf8');
-    const rows = [...readme.matchAll(/^\| `(\w+)` \| (reply \+ dead-letter|requeue) \|/gm)].map((m) => [m[1], m[2]]);
+    const rows = [...readme.matchAll(/^\| `(\w+)` \| (reply \+ dead-letter|retry, then reply \+ dead-letter) \|/gm)].map((m) => [m[1], m[2]]);
     const expected = Object.entries(ERROR_CODES).map(([code, { disposition }]) => [
       code,
-      disposition === 'dead-letter' ? 'reply + dead-letter' : 'requeue',
+      disposition === 'dead-letter' ? 'reply + dead-letter' : 'retry, then reply + dead-letter',
     ]);
     expect(rows.sort()).toEqual(expected.sort());
   });

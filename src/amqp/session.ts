@@ -1,0 +1,212 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import type { Logger } from 'pino';
+import { redactUrl } from '../redact.js';
+import { Publisher } from './publisher.js';
+import { declareTopology, type Topology } from './topology.js';
+
+/** A delivery and the connection generation it arrived on (it can only be acked on that one). */
+export interface Delivery {
+  message: ConsumeMessage;
+  generation: number;
+}
+
+export interface SessionOptions {
+  /** Broker URLs (the nodes of a cluster), tried in turn. */
+  urls: readonly string[];
+  topology: Topology;
+  prefetch: number;
+  log: Logger;
+  /** Called for every delivery; must not throw. */
+  onDelivery: (delivery: Delivery) => void;
+  /**
+   * Reconnect back-off: first delay, cap, and ± jitter fraction.
+   * @default { initialMs: 500, maxMs: 30000, jitter: 0.3 }
+   */
+  backoff?: { initialMs: number; maxMs: number; jitter: number };
+}
+
+/** Thrown when no broker URL can be reached at start-up. */
+export class BrokerUnreachableError extends Error {
+  override readonly name = 'BrokerUnreachableError';
+}
+
+interface Live {
+  generation: number;
+  connection: ChannelModel;
+  channel: Channel;
+  publisher: Publisher;
+  consumerTag: string;
+}
+
+/**
+ * The worker's link to RabbitMQ. Connects to the first URL that answers, declares the topology, and consumes. When
+ * the connection or a channel drops, or the broker cancels the consumer, it reconnects with jittered exponential
+ * back-off (over every URL), declares again and resumes consuming, without exiting. Each connection is a new
+ * generation: a delivery from an older one can no longer be acked (the broker has already put it back).
+ */
+export class BrokerSession extends EventEmitter {
+  private live: Live | undefined;
+  private generation = 0;
+  private closed = false;
+  private paused = false;
+  private reconnecting: Promise<void> | undefined;
+  private ready: Promise<void> = Promise.resolve();
+  private markReady: () => void = () => undefined;
+
+  constructor(private readonly options: SessionOptions) {
+    super();
+  }
+
+  /** Connects at start-up: one try per URL, so a wrong URL fails fast (BrokerUnreachableError). */
+  async start(): Promise<void> {
+    const failures: string[] = [];
+    for (const url of this.options.urls) {
+      try {
+        await this.open(url);
+        return;
+      } catch (err) {
+        if (!(err instanceof ConnectFailed)) throw err;
+        failures.push(`${redactUrl(url)}: ${err.message}`);
+      }
+    }
+    throw new BrokerUnreachableError(`cannot connect to RabbitMQ at ${failures.join('; ')}`);
+  }
+
+  get connected(): boolean {
+    return this.live !== undefined;
+  }
+
+  /** The generation deliveries are acked on now, or undefined while disconnected. */
+  get currentGeneration(): number | undefined {
+    return this.live?.generation;
+  }
+
+  /** Resolves once connected (at once if connected now). */
+  whenConnected(): Promise<void> {
+    return this.live ? Promise.resolve() : this.ready;
+  }
+
+  /** The publisher of the current connection, provided it is still `generation`. */
+  publisherFor(generation: number): Publisher | undefined {
+    return this.live?.generation === generation ? this.live.publisher : undefined;
+  }
+
+  /** Acks or nacks (with requeue) a delivery; false when its connection is gone (the broker redelivers it). */
+  settle(delivery: Delivery, how: 'ack' | 'nack'): boolean {
+    const live = this.live;
+    // n.b. a delivery must be acked on the channel it arrived on.
+    if (!live || live.generation !== delivery.generation) return false;
+    try {
+      if (how === 'ack') live.channel.ack(delivery.message);
+      else live.channel.nack(delivery.message, false, true);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Stops taking new messages (cancels the consumer); deliveries in flight can still be settled. */
+  async pause(): Promise<void> {
+    this.paused = true;
+    const live = this.live;
+    if (live) await live.channel.cancel(live.consumerTag).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.markReady();
+    const live = this.live;
+    this.live = undefined;
+    if (live) await live.connection.close().catch(() => undefined);
+  }
+
+  private async open(url: string): Promise<void> {
+    const { log, topology, prefetch } = this.options;
+    let connection: ChannelModel;
+    try {
+      connection = await amqp.connect(withHeartbeat(url), {
+        clientProperties: { connection_name: `docker-dispatch ${topology.names.queue} pid ${process.pid}` },
+      });
+    } catch (err) {
+      throw new ConnectFailed((err as Error).message, { cause: err });
+    }
+    try {
+      await declareTopology(connection, topology, log);
+      const publishChannel = await connection.createConfirmChannel();
+      const channel = await connection.createChannel();
+      const generation = ++this.generation;
+      const publisher = new Publisher(publishChannel, topology.names, log);
+      await channel.prefetch(prefetch);
+      const live: Live = { generation, connection, channel, publisher, consumerTag: '' };
+      this.watch(live, [publishChannel, channel]);
+      if (!this.paused) {
+        const { consumerTag } = await channel.consume(
+          topology.names.queue,
+          (message) => (message ? this.options.onDelivery({ message, generation }) : this.lost(live, 'the broker cancelled the consumer')),
+          { noAck: false },
+        );
+        live.consumerTag = consumerTag;
+      }
+      this.live = live;
+      this.markReady();
+      log.info({ broker: redactUrl(url), queue: topology.names.queue, prefetch }, `consuming from ${topology.names.queue}`);
+      this.emit('connected');
+    } catch (err) {
+      await connection.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private watch(live: Live, channels: Channel[]): void {
+    const { log } = this.options;
+    live.connection.on('error', (err: Error) => log.warn({ err }, 'RabbitMQ connection error'));
+    live.connection.on('close', (err?: Error) => this.lost(live, err?.message ?? 'the connection closed'));
+    for (const channel of channels) {
+      channel.on('error', (err: Error) => log.warn({ err }, 'AMQP channel error'));
+      channel.on('close', () => this.lost(live, 'a channel closed'));
+    }
+  }
+
+  /** Drops a connection that failed in any way and reconnects (once per generation). */
+  private lost(live: Live, reason: string): void {
+    if (this.closed || this.live !== live) return;
+    this.live = undefined;
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    this.options.log.warn({ reason }, `lost RabbitMQ (${reason}): reconnecting; unacked messages go back to the queue`);
+    this.emit('disconnected');
+    live.connection.close().catch(() => undefined);
+    this.reconnecting ??= this.reconnect().finally(() => (this.reconnecting = undefined));
+  }
+
+  private async reconnect(): Promise<void> {
+    const { urls, log } = this.options;
+    const { initialMs, maxMs, jitter } = this.options.backoff ?? { initialMs: 500, maxMs: 30_000, jitter: 0.3 };
+    for (let attempt = 0; !this.closed; attempt++) {
+      const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
+      await sleep(base * (1 - jitter + Math.random() * 2 * jitter));
+      if (this.closed) return;
+      const url = urls[attempt % urls.length]!;
+      try {
+        await this.open(url);
+        log.info({ attempt: attempt + 1 }, 'reconnected to RabbitMQ');
+        return;
+      } catch (err) {
+        log.warn({ broker: redactUrl(url), err: (err as Error).message }, 'reconnect failed; trying again');
+      }
+    }
+  }
+}
+
+/** Heartbeats on: 30 s unless the URL sets its own. */
+function withHeartbeat(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', '30');
+  return parsed.toString();
+}
+
+/** Reaching or logging in to a broker failed (as opposed to, say, declaring a queue). */
+class ConnectFailed extends Error {
+  override readonly name = 'ConnectFailed';
+}
