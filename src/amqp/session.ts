@@ -141,6 +141,8 @@ export class BrokerSession extends EventEmitter {
       await channel.prefetch(prefetch);
       const live: Live = { generation, connection, channel, publisher, consumerTag: '' };
       this.watch(live, [publishChannel, channel]);
+      // n.b. live before consuming: a redelivery can arrive before consume() resolves, and must be ackable.
+      this.live = live;
       if (!this.paused) {
         const { consumerTag } = await channel.consume(
           topology.names.queue,
@@ -149,11 +151,11 @@ export class BrokerSession extends EventEmitter {
         );
         live.consumerTag = consumerTag;
       }
-      this.live = live;
       this.markReady();
       log.info({ broker: redactUrl(url), queue: topology.names.queue, prefetch }, `consuming from ${topology.names.queue}`);
       this.emit('connected');
     } catch (err) {
+      if (this.live?.connection === connection) this.live = undefined;
       await connection.close().catch(() => undefined);
       throw err;
     }

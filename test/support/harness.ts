@@ -25,7 +25,7 @@ export async function startHarness(prefix: string, extraArgs: string[] = [], hos
   const broker = await TestBroker.connect(amqpUrl);
   const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', ...extraArgs, engineList, amqpUrl]);
   const engines = { a: dockerClient(hostA), b: dockerClient(hostB) };
-  return {
+  const harness: Harness = {
     queue,
     replyQueue: `${queue}.replies`,
     deadLetterQueue: `${queue}.dead`,
@@ -38,10 +38,12 @@ export async function startHarness(prefix: string, extraArgs: string[] = [], hos
     async cleanup(extraContainers = []) {
       await worker.stop();
       await removeContainers([engines.a, engines.b], queue, extraContainers);
-      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`);
-      await broker.close();
+      // n.b. the harness's broker client may have been replaced (a fault test restarts the broker).
+      await harness.broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`);
+      await harness.broker.close();
     },
   };
+  return harness;
 }
 
 /** Is there a container with this id or name on the engine? */

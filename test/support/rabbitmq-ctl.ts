@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** rabbitmqctl against the local broker (the fault tests run only where scripts/services.sh started it). */
+async function ctl(...args: string[]): Promise<string> {
+  const { stdout } = await run('rabbitmqctl', args, { timeout: 60_000 });
+  return stdout;
+}
+
+/** Closes, from the broker's side, every connection whose connection_name mentions `queue` (the worker's). */
+export async function closeConnectionsOf(queue: string): Promise<number> {
+  // n.b. the text format prints pids as close_connection takes them (<rabbit@host.N.N.N>); the JSON one does not.
+  const rows = (await ctl('list_connections', 'pid', 'client_properties', '-q')).split('\n').slice(1);
+  const ours = rows
+    .filter((row) => row.includes(`{"connection_name","docker-dispatch ${queue} `))
+    .map((row) => row.split('\t')[0]!);
+  for (const pid of ours) await ctl('close_connection', pid, 'fault injection');
+  return ours.length;
+}
+
+/** Stops the RabbitMQ application (connections drop, the node stays up) for `downMs`, then starts it again. */
+export async function restartBroker(downMs: number): Promise<void> {
+  await ctl('stop_app');
+  await sleep(downMs);
+  await ctl('start_app');
+  await ctl('await_startup');
+}
