@@ -51,3 +51,25 @@ describe('fieldPath', () => {
     expect(fieldPath(instancePath, child)).toBe(expected);
   });
 });
+
+describe('parseMessage limits', () => {
+  it('refuses a body over maxBytes before parsing it', () => {
+    const result = parseMessage(Buffer.from('{"Dockercmd":"run","Image":"x"}'), { maxBytes: 10 });
+    expect(result).toMatchObject({ ok: false, error: { code: 'InvalidMessage' } });
+    expect(!result.ok && result.error.message).toContain('31 bytes, more than the 10');
+  });
+
+  it('lists at most ten problems, and shortens huge field names', () => {
+    const keys = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${i}${'k'.repeat(500)}`, 1]));
+    const result = parseMessage(Buffer.from(JSON.stringify({ Dockercmd: 'run', Image: 'x', ...keys })));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.message).toContain('and 40 more problems');
+    expect(result.error.message.length).toBeLessThan(3000);
+  });
+
+  it('survives very deep nesting', () => {
+    const body = `{"Dockercmd":"run","Image":"x","Cmd":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(parseMessage(Buffer.from(body))).toMatchObject({ ok: false, error: { code: 'InvalidMessage' } });
+  });
+});
