@@ -7,7 +7,7 @@ export async function countCreates(docker: Docker, since: number, labels: string
     since,
     until,
     filters: { type: ['container'], event: ['create'], label: labels },
-  })) as NodeJS.ReadableStream;
+  }));
   let text = '';
   for await (const chunk of stream) text += String(chunk);
   return text.split('\n').filter((line) => line.trim() !== '').length;

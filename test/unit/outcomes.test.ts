@@ -27,8 +27,8 @@ describe('OutcomeStore', () => {
   it('runs again once the first run is over', async () => {
     const store = new OutcomeStore();
     let runs = 0;
-    await store.once('m', async () => (runs++, outcome('m')));
-    await store.once('m', async () => (runs++, outcome('m')));
+    await store.once('m', () => Promise.resolve((runs++, outcome('m'))));
+    await store.once('m', () => Promise.resolve((runs++, outcome('m'))));
     expect(runs).toBe(2);
   });
 
