@@ -45,6 +45,16 @@ describe('broker faults', () => {
     expect(await h.broker.depth(h.replyQueue)).toBe(0);
   });
 
+  it('the broker cancels the consumer (its queue deleted): the worker declares the queue again and consumes', async () => {
+    h = await startHarness('dd-fault-cancel');
+    const worker = h.worker;
+    await h.broker.channel.deleteQueue(h.queue);
+    await worker.waitFor(() => worker.stderr.includes('reconnected to RabbitMQ'), 30_000);
+    expect(worker.stderr).toContain('the broker cancelled the consumer');
+    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'back'], Options: { Attach: ['STDOUT'], Remove: true } });
+    expect(body).toMatchObject({ Status: 'ok', Stdout: 'back\n' });
+  });
+
   it('RabbitMQ restarted while the worker idles: it reconnects and carries on', async () => {
     h = await startHarness('dd-fault-idle');
     await restartBroker(2000);
