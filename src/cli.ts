@@ -1,113 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { queueNames } from './amqp/topology.js';
+import { buildProgram, type CliOptions } from './cli-program.js';
+import { toConfig } from './cli-config.js';
 import { ConfigError, DEFAULTS, type WorkerConfig } from './config.js';
-import { AddressError, parseEngineList } from './docker/address.js';
+import { AddressError, type EngineSpec } from './docker/address.js';
 import { checkEngines } from './docker/check.js';
-import { Engine } from './docker/engine.js';
+import { Engine, EngineConfigError } from './docker/engine.js';
+import { EngineHealth } from './docker/health.js';
+import { HostsFileError, loadHostsFile } from './docker/hosts-file.js';
 import { EnginePool } from './docker/pool.js';
 import { reportEarlierContainers } from './docker/reconcile.js';
+import { createStrategy } from './docker/strategies/index.js';
+import type { Logger } from 'pino';
 import { createLogger } from './logger.js';
 import { loadSchemas } from './messages/schemas.js';
-import { createOutput, type OutputFormat } from './output/output.js';
-import { addSecret, redact, redactUrl } from './redact.js';
+import { createOutput } from './output/output.js';
+import { redact } from './redact.js';
 import { BrokerUnreachableError, Worker } from './worker.js';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-
-function positiveInt(what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${what} must be a whole number ≥ 1.`);
-    return n;
-  };
-}
-
-function wholeNumber(what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${what} must be a whole number ≥ 0.`);
-    return n;
-  };
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds ≥ 0.');
-  return n;
-}
-
-export function buildProgram(): Command {
-  return new Command()
-    .name('docker-dispatch')
-    .description('Consume docker commands (JSON) from a RabbitMQ queue and carry them out on a pool of Docker engines.')
-    .version(version)
-    .argument(
-      '<dockerHost>',
-      'one engine or a comma-separated list of [name=]address; address: host:port, tcp://host:port, http://host:port, https://host:port, unix:///path/docker.sock or /path/docker.sock',
-    )
-    .argument('<amqpUrl>', 'RabbitMQ URL, amqp://user:password@host:5672/vhost or amqps://…; several comma-separated (the nodes of a cluster) to fail over among')
-    .option('-q, --queue <name>', 'queue to consume commands from', DEFAULTS.queue)
-    .option('--reply-queue <name>', 'queue for replies to messages without reply_to (default: "<queue>.replies")')
-    .option('--dead-letter-queue <name>', 'queue for copies of messages that failed for good (default: "<queue>.dead")')
-    .option('-p, --prefetch <n>', 'commands carried out at once by this worker', positiveInt('--prefetch'), DEFAULTS.prefetch)
-    .addOption(new Option('--output <format>', 'stdout format: attached output and result lines').choices(['text', 'json']).default(DEFAULTS.output))
-    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(DEFAULTS.logLevel))
-    .option('--network <mode>', "network mode of new containers, e.g. none, bridge, host or a network name (default: the engine's default)")
-    .option('--shutdown-timeout <seconds>', 'on SIGTERM/SIGINT, how long commands in progress may take to finish', seconds, DEFAULTS.shutdownTimeoutMs / 1000)
-    .option('--max-retries <n>', 'times a transiently failed message is tried again before it is dead-lettered', wholeNumber('--max-retries'), DEFAULTS.maxRetries)
-    .option('--retry-delay <seconds>', 'how long a retried message waits in <queue>.retry', seconds, DEFAULTS.retryDelayMs / 1000)
-    .option('--max-output <bytes>', 'most bytes of each attached stream a reply carries (the end is kept)', positiveInt('--max-output'), DEFAULTS.maxOutputBytes)
-    .option('--max-message-bytes <bytes>', 'largest message body accepted', positiveInt('--max-message-bytes'), DEFAULTS.maxMessageBytes)
-    .showHelpAfterError('(run docker-dispatch --help for usage)');
-}
-
-interface CliOptions {
-  queue: string;
-  replyQueue?: string;
-  deadLetterQueue?: string;
-  prefetch: number;
-  output: OutputFormat;
-  logLevel: string;
-  network?: string;
-  shutdownTimeout: number;
-  maxRetries: number;
-  retryDelay: number;
-  maxOutput: number;
-  maxMessageBytes: number;
-}
-
-/** Turns parsed arguments into a frozen config; a bad value is a ConfigError or AddressError naming it. */
-export function toConfig(dockerHost: string, amqpUrl: string, options: CliOptions): Readonly<WorkerConfig> {
-  const amqpUrls = amqpUrl.split(',').map((url) => url.trim());
-  for (const url of amqpUrls) {
-    try {
-      const parsed = new URL(url);
-      if (parsed.password) addSecret(parsed.password);
-    } catch {
-      throw new ConfigError(`invalid AMQP URL "${redact(url)}"`);
-    }
-    if (!/^amqps?:\/\//i.test(url)) throw new ConfigError(`invalid AMQP URL "${redactUrl(url)}": it must start with amqp:// or amqps://`);
-  }
-  if (options.queue.trim() === '') throw new ConfigError('--queue must not be empty');
-  return Object.freeze({
-    engines: parseEngineList(dockerHost),
-    amqpUrls,
-    queues: queueNames(options.queue, options.replyQueue, options.deadLetterQueue),
-    prefetch: options.prefetch,
-    output: options.output,
-    logLevel: options.logLevel,
-    networkMode: options.network,
-    maxRetries: options.maxRetries,
-    retryDelayMs: Math.round(options.retryDelay * 1000),
-    maxOutputBytes: options.maxOutput,
-    maxMessageBytes: options.maxMessageBytes,
-    requestTimeoutMs: DEFAULTS.requestTimeoutMs,
-    shutdownTimeoutMs: Math.round(options.shutdownTimeout * 1000),
-    pingTimeoutMs: DEFAULTS.pingTimeoutMs,
-  });
-}
 
 /** One clear line on stderr, never a secret, then exit 1. */
 function die(message: string): never {
@@ -115,33 +22,40 @@ function die(message: string): never {
   process.exit(1);
 }
 
+/** Errors that mean the operator's configuration is wrong: one line, exit 1. */
+function isConfigError(err: unknown): err is Error {
+  return err instanceof ConfigError || err instanceof AddressError || err instanceof HostsFileError || err instanceof EngineConfigError;
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   program.parse(argv);
-  const [dockerHost, amqpUrl] = program.processedArgs as [string, string];
+  const options = program.opts<CliOptions>();
   let config: Readonly<WorkerConfig>;
-  try {
-    config = toConfig(dockerHost, amqpUrl, program.opts<CliOptions>());
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof AddressError) die(err.message);
-    throw err;
-  }
-
+  let engines: Engine[];
+  let fromFile: EngineSpec[] = [];
   try {
     loadSchemas();
+    fromFile = options.hosts ? await loadHostsFile(options.hosts) : [];
+    config = toConfig(program.args, options, fromFile);
+    engines = config.engines.map((spec) => new Engine(spec, config.defaultTls));
   } catch (err) {
-    die(`cannot load the message schemas: ${(err as Error).message}`);
-  }
-  const log = createLogger(config.logLevel);
-  const engines = config.engines.map((spec) => new Engine(spec));
-  const answering = await checkEngines(engines, config.pingTimeoutMs);
-  if (answering.length === 0) die(`no Docker engine answers: ${answering.failures.join('; ')}`);
-  for (const failure of answering.failures) {
-    // It stays in the pool: runs skip it while it refuses connections, and it is used again once it is back.
-    log.warn(`Docker engine does not answer at start-up: ${failure}`);
+    if (isConfigError(err)) die(err.message);
+    die(`cannot start: ${(err as Error).message}`);
   }
 
-  const pool = new EnginePool(engines);
+  const log = createLogger(config.logLevel);
+  const answering = await checkEngines(engines, config.pingTimeoutMs);
+  if (answering.length === 0) die(`no Docker engine answers: ${answering.failures.join('; ')}`);
+
+  const health = new EngineHealth({
+    intervalMs: config.healthIntervalMs,
+    quarantineAfter: DEFAULTS.quarantineAfter,
+    maxBackoffMs: DEFAULTS.maxProbeBackoffMs,
+    log,
+  });
+  for (const engine of engines) health.watch(engine, answering.includes(engine));
+  const pool = new EnginePool(engines, { strategy: createStrategy(config.strategy), health, log, defaultTls: config.defaultTls });
   await reportEarlierContainers(pool, config.queues.queue, log);
 
   let worker: Worker;
@@ -152,6 +66,13 @@ async function main(argv: string[]): Promise<void> {
     die(`cannot set up the queues: ${(err as Error).message}`);
   }
 
+  // SIGHUP re-reads --hosts: new engines join, removed ones stop taking work, work in flight is not disturbed.
+  const positional = config.engines.filter((spec) => !fromFile.some((f) => f.id === spec.id));
+  process.on('SIGHUP', () => {
+    if (!config.hostsFile) return log.warn('SIGHUP: there is no --hosts file to re-read');
+    void reload(config.hostsFile, positional, pool, config, log);
+  });
+
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -160,6 +81,7 @@ async function main(argv: string[]): Promise<void> {
       process.exit(130);
     }
     log.info({ signal }, 'shutting down: no new messages, waiting for commands in progress');
+    health.stop();
     void worker.close();
   };
   process.on('SIGINT', onSignal);
@@ -168,6 +90,25 @@ async function main(argv: string[]): Promise<void> {
   await worker.stopped;
   log.info('stopped');
   process.exit(0);
+}
+
+/** Re-reads the hosts file; the engines from <dockerHost> (`positional`) stay. A bad file changes nothing. */
+async function reload(file: string, positional: readonly EngineSpec[], pool: EnginePool, config: Readonly<WorkerConfig>, log: Logger) {
+  try {
+    const specs = [...positional, ...(await loadHostsFile(file))];
+    const ids = new Set<string>();
+    for (const spec of specs) {
+      if (ids.has(spec.id)) throw new ConfigError(`Docker host "${spec.id}" is given twice; names must be unique`);
+      ids.add(spec.id);
+    }
+    const engines = specs.map((spec) => new Engine(spec, config.defaultTls)); // reads TLS files: fail before changing anything
+    const answering = await checkEngines(engines, config.pingTimeoutMs);
+    const healthy = new Set(answering.map((e) => e.id));
+    const changes = pool.update(specs, (engine) => healthy.has(engine.id));
+    log.info(changes, `SIGHUP: re-read ${file}: ${pool.engines.map((e) => e.id).join(', ')}`);
+  } catch (err) {
+    log.error({ err: (err as Error).message }, `SIGHUP: could not re-read ${file}; keeping the engines as they were. Fix the file and send SIGHUP again`);
+  }
 }
 
 main(process.argv).catch((err: unknown) => die(`unexpected failure: ${(err as Error)?.stack ?? String(err)}`));

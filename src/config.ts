@@ -1,4 +1,5 @@
-import type { EngineSpec } from './docker/address.js';
+import type { EngineSpec, TlsFiles } from './docker/address.js';
+import type { StrategyName } from './docker/strategies/index.js';
 import type { QueueNames } from './amqp/topology.js';
 import type { OutputFormat } from './output/output.js';
 
@@ -52,6 +53,17 @@ export interface WorkerConfig {
    * @default 30000
    */
   shutdownTimeoutMs: number;
+  /** The --hosts file, re-read on SIGHUP. */
+  hostsFile: string | undefined;
+  /** @default 'least-loaded' */
+  strategy: StrategyName;
+  /**
+   * Between health pings of each engine (±20 % jitter).
+   * @default 5000
+   */
+  healthIntervalMs: number;
+  /** TLS files for https:// engines without their own (--tls-ca, --tls-cert, --tls-key). */
+  defaultTls: TlsFiles;
   /**
    * How long each engine has to answer `/_ping` at start-up.
    * @default 5000
@@ -71,6 +83,11 @@ export const DEFAULTS = {
   requestTimeoutMs: 30_000,
   shutdownTimeoutMs: 30_000,
   pingTimeoutMs: 5000,
+  healthIntervalMs: 5000,
+  /** Consecutive failures that quarantine an engine. */
+  quarantineAfter: 3,
+  /** Longest wait between probes of a quarantined engine. */
+  maxProbeBackoffMs: 60_000,
 } as const;
 
 /** Thrown for a bad flag or argument; the CLI prints its message on one line and exits 1. */

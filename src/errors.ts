@@ -37,6 +37,10 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition;
     description:
       'The request clashes with the engine state: name in use, container found on several engines or by an ambiguous id prefix, removing a running container without Force.',
   },
+  NoMatchingHost: {
+    disposition: 'dead-letter',
+    description: "No engine's labels match the run's Options.Constraints.",
+  },
   Timeout: {
     disposition: 'dead-letter',
     description: "The run's Options.Timeout passed: the container was stopped; the reply has its exit code and output so far.",

@@ -21,6 +21,7 @@ export function buildReply(
     Truncated: result.Truncated,
     Error: error ? { Code: error.code, Message: error.message } : undefined,
     Warnings: result.Warnings,
+    Hosts: result.Hosts,
   };
   // Absent rather than undefined, so the JSON has only the fields that apply.
   for (const key of Object.keys(reply) as (keyof Reply)[]) if (reply[key] === undefined) delete reply[key];

@@ -24,6 +24,9 @@ export interface WorkerDeps {
   log: Logger;
 }
 
+/** The session hold while no engine is healthy. */
+const NO_ENGINE = 'no healthy engine';
+
 /** Pause before a message whose handling hit a bug goes back to its queue, so it cannot spin. */
 const BUG_REQUEUE_DELAY_MS = 2000;
 
@@ -60,12 +63,28 @@ export class Worker {
     });
   }
 
-  /** Connects (failing fast when no broker URL answers), declares the queues and starts consuming. */
+  /**
+   * Connects (failing fast when no broker URL answers), declares the queues and starts consuming. While no engine is
+   * healthy it does not consume, rather than cycling messages through errors; it resumes when one comes back.
+   */
   static async start(config: WorkerConfig, deps: WorkerDeps): Promise<Worker> {
     const worker = new Worker(config, deps);
+    const onHealthy = (healthy: number) => void worker.engineHold(healthy);
+    deps.pool.on('healthy', onHealthy);
+    if (deps.pool.healthyCount === 0) await worker.engineHold(0);
     await worker.session.start();
     worker.state = 'running';
     return worker;
+  }
+
+  private engineHold(healthy: number): Promise<void> {
+    const { log } = this.deps;
+    if (healthy === 0) {
+      log.error('no Docker engine is healthy: not taking messages until one answers again (they wait in the queue)');
+      return this.session.hold(NO_ENGINE);
+    }
+    if (this.session.isHeld(NO_ENGINE)) log.info({ healthy }, 'an engine is healthy again: taking messages');
+    return this.session.resume(NO_ENGINE);
   }
 
   /** Stops taking messages, lets commands in progress finish (up to the shutdown timeout), then disconnects. */
@@ -74,7 +93,7 @@ export class Worker {
       this.state = 'draining';
       this.drainStarted();
       const { log } = this.deps;
-      await this.session.pause();
+      await this.session.hold('draining');
       if (this.inFlight.size > 0) {
         log.info({ inFlight: this.inFlight.size }, 'waiting for commands in progress to finish');
         const finished = await Promise.race([

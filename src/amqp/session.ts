@@ -50,7 +50,8 @@ export class BrokerSession extends EventEmitter {
   private live: Live | undefined;
   private generation = 0;
   private closed = false;
-  private paused = false;
+  /** Reasons not to consume now (draining, no healthy engine); consuming resumes when none is left. */
+  private readonly holds = new Set<string>();
   private reconnecting: Promise<void> | undefined;
   private ready: Promise<void> = Promise.resolve();
   private markReady: () => void = () => undefined;
@@ -107,11 +108,40 @@ export class BrokerSession extends EventEmitter {
     }
   }
 
-  /** Stops taking new messages (cancels the consumer); deliveries in flight can still be settled. */
-  async pause(): Promise<void> {
-    this.paused = true;
+  /**
+   * Stops taking new messages for `reason` (cancels the consumer) until `resume(reason)`; deliveries in flight can
+   * still be settled. Holds survive reconnects.
+   */
+  async hold(reason: string): Promise<void> {
+    this.holds.add(reason);
     const live = this.live;
-    if (live) await live.channel.cancel(live.consumerTag).catch(() => undefined);
+    if (live?.consumerTag) {
+      const tag = live.consumerTag;
+      live.consumerTag = '';
+      await live.channel.cancel(tag).catch(() => undefined);
+    }
+  }
+
+  isHeld(reason: string): boolean {
+    return this.holds.has(reason);
+  }
+
+  /** Lifts a hold; consuming resumes when no hold is left. */
+  async resume(reason: string): Promise<void> {
+    this.holds.delete(reason);
+    const live = this.live;
+    if (this.holds.size === 0 && live && !live.consumerTag) await this.consume(live).catch((err: unknown) => this.lost(live, (err as Error).message));
+  }
+
+  private async consume(live: Live): Promise<void> {
+    const { generation } = live;
+    live.consumerTag = 'pending'; // n.b. one consumer per channel, even when resume is called twice at once
+    const { consumerTag } = await live.channel.consume(
+      this.options.topology.names.queue,
+      (message) => (message ? this.options.onDelivery({ message, generation }) : this.lost(live, 'the broker cancelled the consumer')),
+      { noAck: false },
+    );
+    live.consumerTag = consumerTag;
   }
 
   async close(): Promise<void> {
@@ -143,14 +173,7 @@ export class BrokerSession extends EventEmitter {
       this.watch(live, [publishChannel, channel]);
       // n.b. live before consuming: a redelivery can arrive before consume() resolves, and must be ackable.
       this.live = live;
-      if (!this.paused) {
-        const { consumerTag } = await channel.consume(
-          topology.names.queue,
-          (message) => (message ? this.options.onDelivery({ message, generation }) : this.lost(live, 'the broker cancelled the consumer')),
-          { noAck: false },
-        );
-        live.consumerTag = consumerTag;
-      }
+      if (this.holds.size === 0) await this.consume(live);
       this.markReady();
       log.info({ broker: redactUrl(url), queue: topology.names.queue, prefetch }, `consuming from ${topology.names.queue}`);
       this.emit('connected');

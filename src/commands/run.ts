@@ -3,6 +3,7 @@ import { DispatchError } from '../errors.js';
 import { classifyDockerError, neverReachedEngine, type DockerOperation } from '../docker/classify.js';
 import { capture, registerWait, type Captured } from '../docker/container-io.js';
 import type { Engine } from '../docker/engine.js';
+import { countManaged } from '../docker/pool.js';
 import { LABELS } from '../docker/labels.js';
 import type { RunMessage } from '../messages/types.js';
 import { findEarlierContainer } from './earlier-container.js';
@@ -163,21 +164,52 @@ async function finish(
   return result;
 }
 
-/** Creates the container on the next engine in round-robin order, failing over only when one was never reached. */
+/**
+ * Creates the container on the first engine the placement allows, failing over to the next only when one was never
+ * reached. On an engine with MaxContainers it then checks, from the engine, that the new container is within the
+ * capacity (several workers may have placed at the same instant); if not, it removes it and places again.
+ */
 async function createOnSomeEngine(message: RunMessage, ctx: CommandContext): Promise<{ engine: Engine; container: Docker.Container }> {
-  let lastFailure: DispatchError | undefined;
-  for (const engine of ctx.pool.placementOrder()) {
-    try {
-      const options = { ...createOptions(message, ctx, engine), abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) };
-      return { engine, container: await engine.docker.createContainer(options) };
-    } catch (err) {
-      lastFailure = classifyDockerError(err, 'create', engine.id);
-      // n.b. only a request that never reached the engine may go elsewhere: a lost answer may hide a container.
-      if (!neverReachedEngine(err)) throw lastFailure;
-      ctx.log.warn({ host: engine.id, err: lastFailure.message }, 'engine unreachable, trying the next one');
+  const request = { host: message.Options?.Host, constraints: message.Options?.Constraints };
+  for (;;) {
+    let lastFailure: DispatchError | undefined;
+    for (const engine of await ctx.pool.place(request, ctx.requestTimeoutMs, ctx.log)) {
+      let container: Docker.Container;
+      try {
+        const options = { ...createOptions(message, ctx, engine), abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) };
+        container = await engine.docker.createContainer(options);
+      } catch (err) {
+        lastFailure = classifyDockerError(err, 'create', engine.id);
+        // n.b. only a request that never reached the engine may go elsewhere: a lost answer may hide a container.
+        if (!neverReachedEngine(err)) throw lastFailure;
+        ctx.pool.reportUnavailable(engine, lastFailure.message);
+        ctx.log.warn({ host: engine.id, err: lastFailure.message }, 'engine unreachable, trying the next one');
+        continue;
+      }
+      if (await withinCapacity(engine, container, ctx)) return { engine, container };
+      await removeQuietly(container, ctx, engine.id);
+      ctx.log.info({ host: engine.id }, 'another worker took the last place on this engine: placing again');
+      lastFailure = undefined;
+      break;
     }
+    if (lastFailure) throw lastFailure;
   }
-  throw lastFailure ?? new DispatchError('DockerUnavailable', 'no engine to run on');
+}
+
+/**
+ * Whether a just-created container is among the first MaxContainers docker-dispatch containers on its engine, by
+ * creation time then id: the same order every worker computes, so at most MaxContainers survive a race.
+ */
+async function withinCapacity(engine: Engine, container: Docker.Container, ctx: CommandContext): Promise<boolean> {
+  const max = engine.spec.maxContainers;
+  if (max === undefined) return true;
+  try {
+    const order = (await countManaged(engine, ctx.requestTimeoutMs)).sort((x, y) => x.Created - y.Created || x.Id.localeCompare(y.Id));
+    const index = order.findIndex((c) => c.Id === container.id);
+    return index === -1 || index < max;
+  } catch {
+    return true; // cannot tell: the start will show whether the engine is there
+  }
 }
 
 export function createOptions(message: RunMessage, ctx: CommandContext, engine: Engine): Docker.ContainerCreateOptions {

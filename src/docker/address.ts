@@ -3,12 +3,24 @@ export type EngineAddress =
   | { kind: 'socket'; socketPath: string }
   | { kind: 'tcp'; protocol: 'http' | 'https'; host: string; port: number };
 
+/** Files for an https:// engine: the CA of its certificate, and the worker's client certificate and key. */
+export interface TlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
 /** One engine as the operator named it: `id` is the name when given, else the address exactly as written. */
 export interface EngineSpec {
   id: string;
   address: EngineAddress;
   /** The address part as written, for messages. */
   written: string;
+  /** Labels Options.Constraints match against (hosts file only). */
+  labels: Readonly<Record<string, string>>;
+  /** Most docker-dispatch containers running there at once; undefined: no limit. */
+  maxContainers?: number;
+  tls?: TlsFiles;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -48,10 +60,10 @@ export function parseEngineEntry(entry: string): EngineSpec {
       `invalid Docker host name "${name}" in "${entry}": use letters, digits, "_", "." and "-", starting with a letter or digit`,
     );
   }
-  return { id: name ?? written, address: parseAddress(written), written };
+  return { id: name ?? written, address: parseAddress(written), written, labels: {} };
 }
 
-function parseAddress(written: string): EngineAddress {
+export function parseAddress(written: string): EngineAddress {
   const fail = (why: string): never => {
     throw new AddressError(`invalid Docker host "${written}": ${why}`);
   };

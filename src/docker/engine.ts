@@ -1,15 +1,25 @@
+import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
-import type { EngineAddress, EngineSpec } from './address.js';
+import type { EngineAddress, EngineSpec, TlsFiles } from './address.js';
 
-/** One Docker engine of the pool: its id (as in replies and logs) and a dockerode client for it. */
+/** Thrown when an engine's TLS files cannot be read. */
+export class EngineConfigError extends Error {
+  override readonly name = 'EngineConfigError';
+}
+
+/** One Docker engine of the pool: its id (as in replies and logs), its spec, and a dockerode client for it. */
 export class Engine {
   readonly id: string;
   readonly docker: Docker;
 
-  constructor(readonly spec: EngineSpec) {
+  /** `defaultTls` applies to an https:// engine that has no Tls of its own (--tls-ca, --tls-cert, --tls-key). */
+  constructor(
+    readonly spec: EngineSpec,
+    defaultTls: TlsFiles = {},
+  ) {
     this.id = spec.id;
     // n.b. no `timeout`: dockerode's is a socket idle timeout that would also cut long waits and attaches.
-    this.docker = new Docker(dockerOptions(spec.address));
+    this.docker = new Docker(dockerOptions(spec, spec.tls ?? defaultTls));
   }
 
   /** Resolves when the engine answers `/_ping` within `timeoutMs`. */
@@ -18,9 +28,31 @@ export class Engine {
     const ping = this.docker.ping.bind(this.docker) as (options: { abortSignal: AbortSignal }) => Promise<unknown>;
     await ping({ abortSignal: AbortSignal.timeout(timeoutMs) });
   }
+
+  /** The engine's version (`/version`). */
+  async version(timeoutMs: number): Promise<string> {
+    const version = this.docker.version.bind(this.docker) as (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>;
+    return (await version({ abortSignal: AbortSignal.timeout(timeoutMs) })).Version;
+  }
+
+  /** The same engine configuration (address, labels, capacity, TLS files)? */
+  sameAs(spec: EngineSpec): boolean {
+    return JSON.stringify(this.spec) === JSON.stringify(spec);
+  }
 }
 
-function dockerOptions(address: EngineAddress): Docker.DockerOptions {
+function dockerOptions(spec: EngineSpec, tls: TlsFiles): Docker.DockerOptions {
+  const address: EngineAddress = spec.address;
   if (address.kind === 'socket') return { socketPath: address.socketPath };
-  return { protocol: address.protocol, host: address.host, port: address.port };
+  const options: Docker.DockerOptions = { protocol: address.protocol, host: address.host, port: address.port };
+  if (address.protocol !== 'https') return options;
+  const read = (what: string, path: string | undefined) => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new EngineConfigError(`cannot read the TLS ${what} of engine ${spec.id} (${path}): ${(err as Error).message}`);
+    }
+  };
+  return { ...options, ca: read('CA', tls.ca), cert: read('certificate', tls.cert), key: read('key', tls.key) };
 }

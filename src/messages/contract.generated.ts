@@ -1,6 +1,47 @@
 /* eslint-disable */
 // Generated from schemas/ by scripts/gen-types.mjs: do not edit by hand.
 
+// hosts-file.schema.json
+/**
+ * The --hosts file: the engines a worker dispatches to, beyond what the <dockerHost> argument can say. Re-read on SIGHUP.
+ */
+export type HostsFile = {
+  /**
+   * The engine's id in replies, logs and Options.Host.
+   */
+  Name: string;
+  /**
+   * Any form <dockerHost> accepts: host:port, tcp://, http://, https://, unix:///path or /path.
+   */
+  Address: string;
+  /**
+   * Labels that Options.Constraints match against.
+   */
+  Labels?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * Capacity: most containers created by docker-dispatch running there at once (counted from the engine). Absent: no limit.
+   */
+  MaxContainers?: number;
+  /**
+   * Files for an https:// engine: the CA that signed its certificate, and this worker's client certificate and key.
+   */
+  Tls?: {
+    Ca?: string;
+    Cert?: string;
+    Key?: string;
+  };
+}[];
+
+// hosts.schema.json
+/**
+ * List the worker's engines: name, address, labels, health, running containers, capacity and version.
+ */
+export interface HostsMessage {
+  Dockercmd: 'hosts';
+}
+
 // remove.schema.json
 /**
  * Remove a container, like `docker rm`. The container is looked up on every engine by exact name, full id or unique id prefix.
@@ -80,6 +121,7 @@ export interface Reply {
       | 'ImageNotFound'
       | 'ContainerNotFound'
       | 'Conflict'
+      | 'NoMatchingHost'
       | 'Timeout'
       | 'DockerUnavailable'
       | 'DockerError';
@@ -89,6 +131,35 @@ export interface Reply {
    * Problems that did not stop the command, for example a container that could not be removed after it exited.
    */
   Warnings?: string[];
+  /**
+   * The hosts command: one entry per engine.
+   */
+  Hosts?: {
+    Name: string;
+    /**
+     * As configured; never carries secrets.
+     */
+    Address: string;
+    Labels: {
+      [k: string]: string | undefined;
+    };
+    /**
+     * false while quarantined after failed pings.
+     */
+    Healthy: boolean;
+    /**
+     * Containers created by docker-dispatch running there now, counted from the engine; null when it could not be asked.
+     */
+    Running: number | null;
+    /**
+     * MaxContainers, when set.
+     */
+    Capacity?: number;
+    /**
+     * The engine's version, when it answered.
+     */
+    Version?: string;
+  }[];
 }
 
 // run.schema.json
@@ -144,6 +215,16 @@ export interface RunMessage {
      * Seconds the container may run. When they pass it is stopped (SIGTERM, then SIGKILL after 10 s) and the reply is an error with code Timeout, the exit code and the output so far; Remove still removes it. Setting it makes the worker wait for the exit.
      */
     Timeout?: number;
+    /**
+     * Pin the run to the engine with this name (an unknown name is InvalidMessage).
+     */
+    Host?: string;
+    /**
+     * Run only on engines whose labels include all of these; none matching is NoMatchingHost.
+     */
+    Constraints?: {
+      [k: string]: string | undefined;
+    };
   };
 }
 

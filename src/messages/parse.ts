@@ -55,16 +55,7 @@ export function parseMessage(body: Buffer, { maxBytes = Infinity, registry = loa
     return { ok: false, dockercmd: quote(dockercmd), error: invalid(`Dockercmd "${quote(dockercmd)}" is not a known command (${known})`) };
   }
   if (!command.validate(fields)) {
-    const problems = [
-      ...new Set(
-        (command.validate.errors ?? [])
-          // n.b. a propertyNames failure comes with a bare `not` error for the same key; its own error says it better.
-          .filter((e) => !(e.keyword === 'not' && e.schemaPath.includes('/propertyNames/')))
-          .map((e) => describeError(e, command.schema)),
-      ),
-    ];
-    const more = problems.length > MAX_PROBLEMS ? `; and ${problems.length - MAX_PROBLEMS} more problems` : '';
-    return { ok: false, dockercmd, error: invalid(problems.slice(0, MAX_PROBLEMS).join('; ') + more) };
+    return { ok: false, dockercmd, error: invalid(describeErrors(command.validate.errors ?? [], command.schema)) };
   }
   return { ok: true, message: fields as unknown as CommandMessage };
 }
@@ -83,6 +74,20 @@ export function fieldPath(instancePath: string, child?: string): string {
   const parts = instancePath.split('/').slice(1).map((p) => quote(p.replace(/~1/g, '/').replace(/~0/g, '~')));
   if (child !== undefined) parts.push(quote(child));
   return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
+}
+
+/** Schema errors as sentences naming their fields (at most ten), for the person who wrote the document. */
+export function describeErrors(errors: readonly ErrorObject[], root: Record<string, unknown>): string {
+  const problems = [
+    ...new Set(
+      errors
+        // n.b. a propertyNames failure comes with a bare `not` error for the same key; its own error says it better.
+        .filter((e) => !(e.keyword === 'not' && e.schemaPath.includes('/propertyNames/')))
+        .map((e) => describeError(e, root)),
+    ),
+  ];
+  const more = problems.length > MAX_PROBLEMS ? `; and ${problems.length - MAX_PROBLEMS} more problems` : '';
+  return problems.slice(0, MAX_PROBLEMS).join('; ') + more;
 }
 
 /** One schema error as a sentence that names the field, for the person who wrote the message. */

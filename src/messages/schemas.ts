@@ -4,7 +4,9 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 /** Where the JSON Schemas live, from src/messages or dist/messages alike. */
 export const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
 
-const COMMAND_FILE = /^([a-z]+)\.schema\.json$/;
+const SCHEMA_FILE = /^([a-z-]+)\.schema\.json$/;
+/** Schemas that are not commands. */
+const NOT_COMMANDS = new Set(['reply', 'hosts-file']);
 
 /** A compiled schema, with the schema itself for the error messages (the allowed keys of each object). */
 export interface CompiledSchema {
@@ -12,10 +14,11 @@ export interface CompiledSchema {
   validate: ValidateFunction;
 }
 
-/** The contract, loaded once at start-up: one schema per Dockercmd, plus the reply's. */
+/** The contract, loaded once at start-up: one schema per Dockercmd, plus the reply's and the hosts file's. */
 export interface SchemaRegistry {
   commands: ReadonlyMap<string, CompiledSchema>;
   reply: CompiledSchema;
+  hostsFile: CompiledSchema;
 }
 
 let loaded: SchemaRegistry | undefined;
@@ -24,18 +27,20 @@ let loaded: SchemaRegistry | undefined;
 export function loadSchemas(): SchemaRegistry {
   if (loaded) return loaded;
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
-  const commands = new Map<string, CompiledSchema>();
-  let reply: CompiledSchema | undefined;
+  const all = new Map<string, CompiledSchema>();
   for (const file of readdirSync(SCHEMA_DIR).sort()) {
-    const match = COMMAND_FILE.exec(file);
+    const match = SCHEMA_FILE.exec(file);
     if (!match) continue;
     const schema = JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as Record<string, unknown>;
-    const compiled = { schema, validate: ajv.compile(schema) };
-    if (match[1] === 'reply') reply = compiled;
-    else commands.set(match[1]!, compiled);
+    all.set(match[1]!, { schema, validate: ajv.compile(schema) });
   }
-  if (!reply) throw new Error(`schemas/reply.schema.json is missing from ${SCHEMA_DIR.pathname}`);
-  loaded = { commands, reply };
+  const required = (name: string): CompiledSchema => {
+    const compiled = all.get(name);
+    if (!compiled) throw new Error(`schemas/${name}.schema.json is missing from ${SCHEMA_DIR.pathname}`);
+    return compiled;
+  };
+  const commands = new Map([...all].filter(([name]) => !NOT_COMMANDS.has(name)));
+  loaded = { commands, reply: required('reply'), hostsFile: required('hosts-file') };
   return loaded;
 }
 

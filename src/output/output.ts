@@ -57,8 +57,13 @@ export function textResultLine(reply: Reply, durationMs: number): string {
     .join(' ');
   const seconds = `${(durationMs / 1000).toFixed(2)} s`;
   if (reply.Error) return `${subject}: ${reply.Error.Code}: ${reply.Error.Message} (message ${reply.MessageId})\n`;
+  const hosts = reply.Hosts?.map((h) => `${h.Name} (${h.Healthy ? `healthy, ${h.Running ?? '?'} running` : 'quarantined'})`).join(', ');
   const what =
-    reply.ExitCode !== undefined ? `exited with code ${reply.ExitCode}` : (DONE[reply.Dockercmd ?? ''] ?? 'done');
+    reply.ExitCode !== undefined
+      ? `exited with code ${reply.ExitCode}`
+      : hosts !== undefined
+        ? `engines ${hosts}`
+        : (DONE[reply.Dockercmd ?? ''] ?? 'done');
   return `${subject}: ${what} in ${seconds}\n`;
 }
 

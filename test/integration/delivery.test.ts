@@ -101,14 +101,14 @@ describe('an unreachable engine in the pool', () => {
     h = undefined;
   });
 
-  it('runs go to the engines that answer', async () => {
+  it('an engine that does not answer at start-up is quarantined: runs go to the engines that answer', async () => {
     const { hostA } = services();
     h = await startHarness('dd-failover', [], `a=${hostA},gone=unix:///tmp/${unique('no-engine')}.sock`);
     for (let i = 0; i < 3; i++) {
       const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Remove: true } });
       expect(body).toMatchObject({ Status: 'ok', Host: 'a', ExitCode: 0 });
     }
-    expect(h.worker.stderr).toContain('engine unreachable, trying the next one');
+    expect(h.worker.stderr).toContain('engine gone does not answer: quarantined until it does');
   });
 
   it('a stop that cannot ask every engine is retried through the retry queue, then answered and dead-lettered', async () => {

@@ -134,9 +134,12 @@ describe('run', () => {
     const name = unique('taken');
     const first = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '300'], Options: { Name: name } });
     expect(first.body.Status).toBe('ok');
-    // Round-robin: the next run goes to the other engine, the one after to the same engine as the first.
-    await h.broker.request(h.queue, runMessage(unique('filler'), ['true']));
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Name: name } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['true'],
+      Options: { Name: name, Host: first.body.Host },
+    });
     expect(body).toMatchObject({ Status: 'error', Host: first.body.Host, Error: { Code: 'Conflict' } });
     const dead = await h.broker.take(h.deadLetterQueue);
     expect(dead.properties.headers?.['x-dispatch-error-code']).toBe('Conflict');

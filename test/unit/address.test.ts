@@ -15,7 +15,7 @@ describe('parseEngineList', () => {
     ['unix:///var/run/docker.sock', { kind: 'socket', socketPath: '/var/run/docker.sock' }],
     ['/var/run/docker.sock', { kind: 'socket', socketPath: '/var/run/docker.sock' }],
   ])('reads %s', (written, address) => {
-    expect(parseEngineList(written)).toEqual([{ id: written, address, written }]);
+    expect(parseEngineList(written)).toEqual([{ id: written, address, written, labels: {} }]);
   });
 
   it('uses the name as the id when one is given, else the address exactly as written', () => {

@@ -1,0 +1,57 @@
+import { queueNames } from './amqp/topology.js';
+import type { CliOptions } from './cli-program.js';
+import { ConfigError, DEFAULTS, type WorkerConfig } from './config.js';
+import { parseEngineList, type EngineSpec } from './docker/address.js';
+import { createStrategy } from './docker/strategies/index.js';
+import { addSecret, redact, redactUrl } from './redact.js';
+
+/**
+ * Turns parsed arguments into a frozen config; a bad value is a ConfigError (or AddressError) naming it.
+ * `hostsFileEngines` are the engines read from --hosts, if any.
+ */
+export function toConfig(
+  positional: readonly string[],
+  options: CliOptions,
+  hostsFileEngines: readonly EngineSpec[] = [],
+): Readonly<WorkerConfig> {
+  const [first, second] = positional;
+  const [dockerHost, amqpUrl] = second === undefined && options.hosts ? [undefined, first] : [first, second];
+  if (amqpUrl === undefined) throw new ConfigError("missing required argument 'amqpUrl' (the <dockerHost> may be omitted only with --hosts)");
+  const amqpUrls = amqpUrl.split(',').map((url) => url.trim());
+  for (const url of amqpUrls) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.password) addSecret(parsed.password);
+    } catch {
+      throw new ConfigError(`invalid AMQP URL "${redact(url)}"`);
+    }
+    if (!/^amqps?:\/\//i.test(url)) throw new ConfigError(`invalid AMQP URL "${redactUrl(url)}": it must start with amqp:// or amqps://`);
+  }
+  if (options.queue.trim() === '') throw new ConfigError('--queue must not be empty');
+  const engines = [...(dockerHost === undefined ? [] : parseEngineList(dockerHost)), ...hostsFileEngines];
+  const ids = new Set<string>();
+  for (const engine of engines) {
+    if (ids.has(engine.id)) throw new ConfigError(`Docker host "${engine.id}" is given twice; names must be unique`);
+    ids.add(engine.id);
+  }
+  return Object.freeze({
+    engines,
+    amqpUrls,
+    queues: queueNames(options.queue, options.replyQueue, options.deadLetterQueue),
+    prefetch: options.prefetch,
+    output: options.output,
+    logLevel: options.logLevel,
+    networkMode: options.network,
+    maxRetries: options.maxRetries,
+    retryDelayMs: Math.round(options.retryDelay * 1000),
+    maxOutputBytes: options.maxOutput,
+    maxMessageBytes: options.maxMessageBytes,
+    requestTimeoutMs: DEFAULTS.requestTimeoutMs,
+    shutdownTimeoutMs: Math.round(options.shutdownTimeout * 1000),
+    pingTimeoutMs: DEFAULTS.pingTimeoutMs,
+    hostsFile: options.hosts,
+    strategy: createStrategy(options.strategy).name,
+    healthIntervalMs: Math.round(options.healthInterval * 1000),
+    defaultTls: { ca: options.tlsCa, cert: options.tlsCert, key: options.tlsKey },
+  });
+}

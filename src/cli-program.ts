@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULTS } from './config.js';
+import { STRATEGIES } from './docker/strategies/index.js';
+import type { OutputFormat } from './output/output.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** The options as commander parses them. */
+export interface CliOptions {
+  queue: string;
+  replyQueue?: string;
+  deadLetterQueue?: string;
+  prefetch: number;
+  output: OutputFormat;
+  logLevel: string;
+  network?: string;
+  shutdownTimeout: number;
+  maxRetries: number;
+  retryDelay: number;
+  maxOutput: number;
+  maxMessageBytes: number;
+  hosts?: string;
+  strategy: (typeof STRATEGIES)[number];
+  healthInterval: number;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+function wholeNumber(what: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${what} must be a whole number ≥ ${min}.`);
+    return n;
+  };
+}
+
+function seconds(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(`expected a number of seconds ≥ ${min}.`);
+    return n;
+  };
+}
+
+export function buildProgram(): Command {
+  return new Command()
+    .name('docker-dispatch')
+    .description('Consume docker commands (JSON) from a RabbitMQ queue and carry them out on a pool of Docker engines.')
+    .version(version)
+    .usage('[options] [dockerHost] <amqpUrl>')
+    .argument(
+      '<dockerHost>',
+      'one engine or a comma-separated list of [name=]address; address: host:port, tcp://host:port, http://host:port, https://host:port, unix:///path/docker.sock or /path/docker.sock. May be omitted with --hosts',
+    )
+    .argument('[amqpUrl]', 'RabbitMQ URL, amqp://user:password@host:5672/vhost or amqps://…; several comma-separated (the nodes of a cluster) to fail over among')
+    .option('-q, --queue <name>', 'queue to consume commands from', DEFAULTS.queue)
+    .option('--reply-queue <name>', 'queue for replies to messages without reply_to (default: "<queue>.replies")')
+    .option('--dead-letter-queue <name>', 'queue for copies of messages that failed for good (default: "<queue>.dead")')
+    .option('-p, --prefetch <n>', 'commands carried out at once by this worker', wholeNumber('--prefetch', 1), DEFAULTS.prefetch)
+    .addOption(new Option('--output <format>', 'stdout format: attached output and result lines').choices(['text', 'json']).default(DEFAULTS.output))
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default(DEFAULTS.logLevel))
+    .option('--network <mode>', "network mode of new containers, e.g. none, bridge, host or a network name (default: the engine's default)")
+    .option('--hosts <file>', 'JSON file of engines (Name, Address, Labels, MaxContainers, Tls); re-read on SIGHUP')
+    .addOption(new Option('--strategy <name>', 'how a run picks its engine').choices([...STRATEGIES]).default('least-loaded'))
+    .option('--health-interval <seconds>', 'between pings of each engine (with jitter)', seconds(0.1), DEFAULTS.healthIntervalMs / 1000)
+    .option('--tls-ca <file>', 'CA for https:// engines without Tls of their own')
+    .option('--tls-cert <file>', 'client certificate for https:// engines without Tls of their own')
+    .option('--tls-key <file>', 'client key for https:// engines without Tls of their own')
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM/SIGINT, how long commands in progress may take to finish', seconds(0), DEFAULTS.shutdownTimeoutMs / 1000)
+    .option('--max-retries <n>', 'times a transiently failed message is tried again before it is dead-lettered', wholeNumber('--max-retries', 0), DEFAULTS.maxRetries)
+    .option('--retry-delay <seconds>', 'how long a retried message waits in <queue>.retry', seconds(0), DEFAULTS.retryDelayMs / 1000)
+    .option('--max-output <bytes>', 'most bytes of each attached stream a reply carries (the end is kept)', wholeNumber('--max-output', 1), DEFAULTS.maxOutputBytes)
+    .option('--max-message-bytes <bytes>', 'largest message body accepted', wholeNumber('--max-message-bytes', 1), DEFAULTS.maxMessageBytes)
+    .showHelpAfterError('(run docker-dispatch --help for usage)');
+}
