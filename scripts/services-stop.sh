@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stop what scripts/services.sh started: both test Docker engines (SIGTERM via
+# Stop what scripts/services.sh started: the test Docker engines (SIGTERM via
 # their pid files, then wait; SIGKILL as a last resort) and RabbitMQ.
 # Data roots and recorded storage drivers are kept, so the next services.sh run
 # reuses the imported test image. For local use; run as root.
@@ -49,12 +49,14 @@ stop_engine() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
-# Stop both engines concurrently: each may wait for its containers' stop timeout.
+# Stop the engines concurrently: each may wait for its containers' stop timeout.
 stop_engine a &
 pid_a=$!
 stop_engine b &
 pid_b=$!
-wait "$pid_a" "$pid_b" || true
+stop_engine c &
+pid_c=$!
+wait "$pid_a" "$pid_b" "$pid_c" || true
 
 if timeout 30 rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
   log "rabbitmq: stopping"

@@ -32,6 +32,8 @@ readonly DATA_DIR=/var/lib/docker-dispatch-test
 readonly LOG_DIR=/var/log/docker-dispatch-test
 readonly TEST_IMAGE=docker-dispatch-test:busybox
 readonly ENGINE_B_TCP=tcp://127.0.0.1:23751
+# Engine C listens with TLS (--tlsverify) for the TLS tests; certificates live in TLS_DIR.
+readonly ENGINE_C_TCP=tcp://127.0.0.1:23752
 readonly AMQP_URL=amqp://guest:guest@127.0.0.1:5672
 # Bounded waits, in seconds (overridable from the environment).
 readonly ENGINE_START_TIMEOUT=${ENGINE_START_TIMEOUT:-60} # dockerd normally needs 1-2
@@ -53,7 +55,7 @@ have_static_busybox() { [[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2
 
 missing_tools() {
   local tool
-  for tool in dockerd containerd runc rabbitmq-server rabbitmqctl rabbitmq-diagnostics; do
+  for tool in dockerd containerd runc rabbitmq-server rabbitmqctl rabbitmq-diagnostics openssl; do
     command -v "$tool" >/dev/null 2>&1 || printf '%s ' "$tool"
   done
   have_static_busybox || printf '%s ' 'busybox(static)'
@@ -62,7 +64,7 @@ missing_tools() {
 
 missing=$(missing_tools)
 if [[ -n $missing ]]; then
-  log "missing: ${missing}- installing docker.io rabbitmq-server busybox-static"
+  log "missing: ${missing}- installing docker.io rabbitmq-server busybox-static openssl"
   export DEBIAN_FRONTEND=noninteractive
   # Wait for (rather than fail on) another apt/dpkg run holding the lock.
   apt_opts=(-q -o DPkg::Lock::Timeout=600)
@@ -71,7 +73,7 @@ if [[ -n $missing ]]; then
   # services, which makes apt-get exit non-zero although the binaries are in
   # place. That is fine: we start our own instances below. Whether the install
   # really worked is decided by re-checking the tools.
-  apt-get "${apt_opts[@]}" install -y docker.io rabbitmq-server busybox-static ||
+  apt-get "${apt_opts[@]}" install -y docker.io rabbitmq-server busybox-static openssl ||
     log "warning: apt-get install reported errors (typically a postinst failing to start a service); checking the tools"
   missing=$(missing_tools)
   [[ -z $missing ]] || die "still missing after apt-get install: $missing"
@@ -388,6 +390,38 @@ wait_for_rabbitmq() {
 }
 
 # ---------------------------------------------------------------------------
+# 5. TLS certificates for engine C
+# ---------------------------------------------------------------------------
+
+readonly TLS_DIR=$DATA_DIR/tls
+
+# A CA, a server certificate for 127.0.0.1 signed by it, a client certificate
+# signed by it, and a second, unrelated CA (to prove a worker refuses an engine
+# whose certificate it cannot verify). Made once, kept with the data roots.
+ensure_tls() {
+  [[ -f $TLS_DIR/other-ca.pem ]] && return 0
+  log "tls: generating a test CA and certificates in $TLS_DIR"
+  rm -rf "$TLS_DIR"
+  mkdir -p "$TLS_DIR"
+  (
+    cd "$TLS_DIR"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=docker-dispatch test CA' \
+      -keyout ca-key.pem -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout server-key.pem -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server-ext.cnf
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 \
+      -extfile server-ext.cnf -out server-cert.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj '/CN=docker-dispatch worker' -keyout key.pem -out client.csr 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' >client-ext.cnf
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 \
+      -extfile client-ext.cnf -out cert.pem 2>/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=some other CA' \
+      -keyout other-ca-key.pem -out other-ca.pem 2>/dev/null
+    chmod 0644 ./*.pem
+  )
+}
+
+# ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
 
@@ -396,8 +430,11 @@ wait_for_rabbitmq() {
 # explicitly disabled).
 ENGINE_A_ARGS=()
 ENGINE_B_ARGS=(-H "$ENGINE_B_TCP" --tls=false)
+ENGINE_C_ARGS=(-H "$ENGINE_C_TCP" --tlsverify --tlscacert "$TLS_DIR/ca.pem"
+  --tlscert "$TLS_DIR/server-cert.pem" --tlskey "$TLS_DIR/server-key.pem")
 
 start_rabbitmq_if_needed
+ensure_tls
 
 # Bring both engines up in parallel: each takes 1-2 s normally, but a dockerd
 # restarting over containers that were left running spends ~10 s stopping them
@@ -406,15 +443,19 @@ engine_up a "${ENGINE_A_ARGS[@]}" &
 pid_a=$!
 engine_up b "${ENGINE_B_ARGS[@]}" &
 pid_b=$!
+engine_up c "${ENGINE_C_ARGS[@]}" &
+pid_c=$!
 status=0
 wait "$pid_a" || status=1
 wait "$pid_b" || status=1
+wait "$pid_c" || status=1
 ((status == 0)) || die "could not bring up the Docker engines (see above)"
 
 # Image import and the first-use driver check run sequentially, so the rootfs
 # tarball is built at most once.
 engine_ready a "${ENGINE_A_ARGS[@]}"
 engine_ready b "${ENGINE_B_ARGS[@]}"
+engine_ready c "${ENGINE_C_ARGS[@]}"
 # Engine B is managed via its unix socket; make sure the address the tests use
 # answers too (e.g. a leftover B started without the TCP listener would not).
 engine_ping "$ENGINE_B_TCP" || die "engine b answers on its unix socket but not on $ENGINE_B_TCP"
@@ -426,4 +467,6 @@ export AMQP_URL=$AMQP_URL
 export DOCKER_HOST_A=unix://$(engine_sock a)
 export DOCKER_HOST_B=$ENGINE_B_TCP
 export TEST_IMAGE=$TEST_IMAGE
+export DOCKER_HOST_TLS=https://127.0.0.1:23752
+export DOCKER_TLS_DIR=$TLS_DIR
 EOF
