@@ -13,9 +13,15 @@ export default defineConfig({
         test: { name: 'main', include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'], sequence: { groupOrder: 0 } },
       },
       {
-        // Fault injection restarts RabbitMQ and kills an engine: it runs alone, after everything else.
+        // Tests that need the services to themselves (fault injection restarts RabbitMQ and kills engines; load and
+        // capacity tests count every container on the engines) run alone, one file at a time, after everything else.
         extends: true,
-        test: { name: 'faults', include: ['test/faults/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } },
+        test: {
+          name: 'exclusive',
+          include: ['test/faults/**/*.test.ts', 'test/exclusive/**/*.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },

@@ -31,13 +31,21 @@ export interface PlacementRequest {
   constraints?: Readonly<Record<string, string | undefined>>;
 }
 
-/** How many docker-dispatch containers run (or are about to) on an engine, counted from the engine itself. */
+/** A created container younger than this is taken to be about to start (a run between its create and start). */
+const STARTING_WINDOW_S = 60;
+
+/**
+ * The docker-dispatch containers running on an engine, or about to (created in the last minute), counted from the
+ * engine itself. A container created long ago and never started does not count.
+ */
 export async function countManaged(engine: Engine, timeoutMs: number): Promise<Docker.ContainerInfo[]> {
-  return engine.docker.listContainers({
+  const containers = await engine.docker.listContainers({
     all: true,
     filters: { label: [`${LABELS.managed}=true`], status: ['running', 'created'] },
     abortSignal: AbortSignal.timeout(timeoutMs),
   });
+  const recent = Date.now() / 1000 - STARTING_WINDOW_S;
+  return containers.filter((c) => c.State === 'running' || c.Created >= recent);
 }
 
 /**

@@ -1,23 +1,70 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { services } from '../support/services.js';
 
 const ENGINE_B_PIDFILE = '/run/docker-dispatch-test/engine-b.pid';
 
+/** Kills engine b's dockerd, as a crash would. */
+function killEngineB(): void {
+  process.kill(Number(readFileSync(ENGINE_B_PIDFILE, 'utf8').trim()), 'SIGKILL');
+}
+
+/** Brings engine b back (scripts/services.sh is idempotent). */
+async function restartEngineB(): Promise<void> {
+  await promisify(execFile)('bash', ['scripts/services.sh'], { timeout: 120_000 });
+}
+
 describe('engine faults', () => {
   let h: Harness | undefined;
-  afterAll(async () => {
-    // Bring engine b back (scripts/services.sh is idempotent) before cleaning up what ran on it.
-    await promisify(execFile)('bash', ['scripts/services.sh'], { timeout: 120_000 });
+  afterEach(async () => {
+    await restartEngineB();
     await h?.cleanup();
+    h = undefined;
+  });
+
+  it('an engine killed while the worker runs: quarantined, new work goes to the other, it rejoins after a restart', async () => {
+    const { hostA, hostB } = services();
+    h = await startHarness('dd-fault-quarantine', ['--health-interval', '0.3'], `a=${hostA},b=${hostB}`);
+    const worker = h.worker;
+    killEngineB();
+    await worker.waitFor(() => worker.stderr.includes('engine b quarantined'), 30_000);
+    for (let i = 0; i < 3; i++) {
+      const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Remove: true } });
+      expect(body).toMatchObject({ Status: 'ok', Host: 'a' });
+    }
+    const { body: hosts } = await h.broker.request(h.queue, { Dockercmd: 'hosts' });
+    expect(hosts.Hosts?.find((e) => e.Name === 'b')).toMatchObject({ Healthy: false, Running: null });
+
+    await restartEngineB();
+    await worker.waitFor(() => worker.stderr.includes('engine b answers again'), 60_000);
+    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Remove: true, Host: 'b' } });
+    expect(body).toMatchObject({ Status: 'ok', Host: 'b' });
+  });
+
+  it('no healthy engine: the worker stops taking messages and resumes when an engine is back', async () => {
+    const { hostB } = services();
+    h = await startHarness('dd-fault-none', ['--health-interval', '0.3'], `b=${hostB}`);
+    const worker = h.worker;
+    killEngineB();
+    await worker.waitFor(() => worker.stderr.includes('no Docker engine is healthy: not taking messages'), 30_000);
+    const reply = h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'waited'], Options: { Attach: ['STDOUT'], Remove: true } }, {}, 90_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await h.broker.depth(h.queue)).toBe(1); // left in the queue, not cycled through errors
+    expect(await h.broker.depth(h.deadLetterQueue)).toBe(0);
+
+    await restartEngineB();
+    const { body } = await reply;
+    expect(body).toMatchObject({ Status: 'ok', Host: 'b', Stdout: 'waited\n' });
+    expect(worker.stderr).toContain('an engine is healthy again: taking messages');
   });
 
   it("an engine's dockerd killed mid-run: the run is retried a bounded number of times, then answered and dead-lettered", async () => {
     const { hostB } = services();
-    h = await startHarness('dd-fault-engine', ['--max-retries', '2', '--retry-delay', '1'], `b=${hostB}`);
+    // A long health interval: this test is about the retries, not the quarantine.
+    h = await startHarness('dd-fault-engine', ['--max-retries', '2', '--retry-delay', '1', '--health-interval', '60'], `b=${hostB}`);
     const worker = h.worker;
     const reply = h.broker.request(
       h.queue,
@@ -26,7 +73,7 @@ describe('engine faults', () => {
       90_000,
     );
     await worker.waitFor(() => worker.stdout.includes('| begin'));
-    process.kill(Number(readFileSync(ENGINE_B_PIDFILE, 'utf8').trim()), 'SIGKILL');
+    killEngineB();
 
     const { body } = await reply;
     expect(body).toMatchObject({ Status: 'error', Error: { Code: 'DockerUnavailable' } });

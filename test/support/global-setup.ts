@@ -5,6 +5,8 @@ export interface Services {
   hostA?: string;
   hostB?: string;
   image?: string;
+  hostTls?: string;
+  tlsDir?: string;
 }
 
 declare module 'vitest' {
@@ -24,6 +26,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     hostA: process.env.DOCKER_HOST_A,
     hostB: process.env.DOCKER_HOST_B,
     image: process.env.TEST_IMAGE,
+    hostTls: process.env.DOCKER_HOST_TLS,
+    tlsDir: process.env.DOCKER_TLS_DIR,
   };
   let stop = async () => {};
   // Only when the engines are configured, so a unit-test run on a bare laptop starts nothing.

@@ -23,7 +23,9 @@ export async function startHarness(prefix: string, extraArgs: string[] = [], hos
   const queue = unique(prefix);
   const engineList = hosts ?? `a=${hostA},b=${hostB}`;
   const broker = await TestBroker.connect(amqpUrl);
-  const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', ...extraArgs, engineList, amqpUrl]);
+  // An empty engine list: the engines come from --hosts in extraArgs.
+  const positional = engineList === '' ? [amqpUrl] : [engineList, amqpUrl];
+  const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', ...extraArgs, ...positional]);
   const engines = { a: dockerClient(hostA), b: dockerClient(hostB) };
   const harness: Harness = {
     queue,

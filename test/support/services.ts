@@ -14,6 +14,13 @@ export function services(): { amqpUrl: string; hostA: string; hostB: string; ima
   return { amqpUrl: amqpUrl!, hostA: hostA!, hostB: hostB!, image: image! };
 }
 
+/** The TLS engine (engine C) and the directory of its CA and client certificates. */
+export function tlsEngine(): { address: string; dir: string } {
+  const { hostTls, tlsDir } = inject('services');
+  if (!hostTls || !tlsDir) throw new Error('the TLS tests need DOCKER_HOST_TLS and DOCKER_TLS_DIR: run scripts/services.sh');
+  return { address: hostTls, dir: tlsDir };
+}
+
 /** A dockerode client for a `unix://` or `tcp://` address as the services script prints them. */
 export function dockerClient(address: string): Docker {
   if (address.startsWith('unix://')) return new Docker({ socketPath: address.slice('unix://'.length) });

@@ -21,15 +21,24 @@ export function roundRobin(): Strategy {
 
 /**
  * The engine with the fewest docker-dispatch containers running, counted from the engines (so it is right when
- * several workers share them); ties broken round-robin.
+ * several workers share them); ties broken round-robin: the tied engine after the one chosen last.
  */
 export function leastLoaded(): Strategy {
-  const rotate = rotator();
+  let last: string | undefined;
   return {
     name: 'least-loaded',
     needsLoad: true,
-    // n.b. Array.prototype.sort is stable: within a tie the rotated order stands.
-    order: (candidates) => rotate(candidates).sort((x, y) => x.running - y.running).map((c) => c.engine),
+    order(candidates) {
+      if (candidates.length === 0) return [];
+      const position = new Map(candidates.map((c, i) => [c.engine.id, i]));
+      // n.b. Array.prototype.sort is stable: within a tie the pool order stands.
+      const sorted = [...candidates].sort((x, y) => x.running - y.running);
+      const tied = sorted.filter((c) => c.running === sorted[0]!.running);
+      const lastPosition = last === undefined ? -1 : (position.get(last) ?? -1);
+      const chosen = tied.find((c) => position.get(c.engine.id)! > lastPosition) ?? tied[0]!;
+      last = chosen.engine.id;
+      return [chosen.engine, ...sorted.filter((c) => c !== chosen).map((c) => c.engine)];
+    },
   };
 }
 

@@ -1,0 +1,181 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TestBroker } from '../support/broker.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { services, tlsEngine, unique } from '../support/services.js';
+import { WorkerProcess } from '../support/worker-process.js';
+
+/** Writes a hosts file for engines a and b (the test engines) and returns its path. */
+function hostsFile(entries: Record<string, unknown>[]): string {
+  const path = join(tmpdir(), `${unique('hosts')}.json`);
+  writeFileSync(path, JSON.stringify(entries));
+  return path;
+}
+
+const echo = (image: string, options: Record<string, unknown> = {}) => ({
+  Dockercmd: 'run',
+  Image: image,
+  Cmd: ['echo', 'hi'],
+  Options: { Attach: ['STDOUT'], Remove: true, ...options },
+});
+
+describe('placement', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    const { hostA, hostB } = services();
+    const file = hostsFile([
+      { Name: 'a', Address: hostA, Labels: { zone: 'east' } },
+      { Name: 'b', Address: hostB, Labels: { zone: 'west', disk: 'ssd' } },
+    ]);
+    h = await startHarness('dd-place', ['--hosts', file], '');
+  });
+  afterAll(async () => {
+    await h?.cleanup();
+  });
+
+  it('pins a run to the engine named by Options.Host', async () => {
+    for (const host of ['b', 'a', 'b']) {
+      expect((await h.broker.request(h.queue, echo(h.image, { Host: host }))).body).toMatchObject({ Status: 'ok', Host: host });
+    }
+  });
+
+  it('answers InvalidMessage naming an unknown Options.Host, and dead-letters it', async () => {
+    const { body } = await h.broker.request(h.queue, echo(h.image, { Host: 'nowhere' }));
+    expect(body).toMatchObject({ Status: 'error', Error: { Code: 'InvalidMessage' } });
+    expect(body.Error?.Message).toContain('no engine named "nowhere" (engines: a, b)');
+    await h.broker.take(h.deadLetterQueue);
+  });
+
+  it('runs only on engines whose labels match Options.Constraints', async () => {
+    for (let i = 0; i < 3; i++) {
+      const { body } = await h.broker.request(h.queue, echo(h.image, { Constraints: { zone: 'west' } }));
+      expect(body).toMatchObject({ Status: 'ok', Host: 'b' });
+    }
+  });
+
+  it('answers NoMatchingHost when no engine has all the labels asked for', async () => {
+    const { body } = await h.broker.request(h.queue, echo(h.image, { Constraints: { zone: 'east', disk: 'ssd' } }));
+    expect(body).toMatchObject({ Status: 'error', Error: { Code: 'NoMatchingHost' } });
+    expect(body.Error?.Message).toContain('"zone":"east"');
+    expect((await h.broker.take(h.deadLetterQueue)).properties.headers?.['x-dispatch-error-code']).toBe('NoMatchingHost');
+  });
+
+  it('the hosts command lists every engine with its address, labels, health, running containers and version', async () => {
+    const { body } = await h.broker.request(h.queue, { Dockercmd: 'hosts' });
+    const { hostA, hostB } = services();
+    expect(body.Status).toBe('ok');
+    expect(body.Hosts?.map(({ Running: _r, Version: _v, ...rest }) => rest)).toEqual([
+      { Name: 'a', Address: hostA, Labels: { zone: 'east' }, Healthy: true },
+      { Name: 'b', Address: hostB, Labels: { zone: 'west', disk: 'ssd' }, Healthy: true },
+    ]);
+    for (const engine of body.Hosts ?? []) {
+      expect(typeof engine.Running).toBe('number');
+      expect(engine.Version).toMatch(/^\d+\./);
+    }
+    expect(h.worker.stdout).toContain('ok hosts: engines a (healthy,');
+  });
+
+  it('sent only replies that validate against reply.schema.json', () => {
+    expect(h.broker.invalidReplies).toEqual([]);
+  });
+});
+
+describe('hosts file and reload', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = undefined;
+  });
+
+  it('refuses a bad hosts file at start-up with one clear line', async () => {
+    const file = hostsFile([{ Name: 'a', Labels: { x: 1 } }]);
+    const worker = WorkerProcess.spawn(['--hosts', file, services().amqpUrl]);
+    expect(await worker.exited).toBe(1);
+    expect(worker.stderr.trim().split('\n')).toHaveLength(1);
+    expect(worker.stderr).toContain(`invalid hosts file ${file}: [0].Address is required; [0].Labels.x must be a string`);
+  });
+
+  it('on SIGHUP re-reads the hosts file: new engines join, removed ones take no new work', async () => {
+    const { hostA, hostB } = services();
+    const file = hostsFile([{ Name: 'a', Address: hostA }]);
+    h = await startHarness('dd-reload', ['--hosts', file], '');
+    expect((await h.broker.request(h.queue, echo(h.image, { Host: 'b' }))).body.Error?.Code).toBe('InvalidMessage');
+
+    writeFileSync(file, JSON.stringify([{ Name: 'a', Address: hostA }, { Name: 'b', Address: hostB }]));
+    h.worker.child.kill('SIGHUP');
+    const worker = h.worker;
+    await worker.waitFor(() => worker.stderr.includes('SIGHUP: re-read'));
+    expect((await h.broker.request(h.queue, echo(h.image, { Host: 'b' }))).body).toMatchObject({ Status: 'ok', Host: 'b' });
+
+    writeFileSync(file, JSON.stringify([{ Name: 'b', Address: hostB }]));
+    h.worker.child.kill('SIGHUP');
+    await worker.waitFor(() => worker.stderr.split('SIGHUP: re-read').length > 2);
+    const { body } = await h.broker.request(h.queue, { Dockercmd: 'hosts' });
+    expect(body.Hosts?.map((e) => e.Name)).toEqual(['b']);
+    for (let i = 0; i < 2; i++) expect((await h.broker.request(h.queue, echo(h.image))).body.Host).toBe('b');
+
+    // A broken file changes nothing.
+    writeFileSync(file, '[{"Name": "b"');
+    h.worker.child.kill('SIGHUP');
+    await worker.waitFor(() => worker.stderr.includes('could not re-read'));
+    expect((await h.broker.request(h.queue, echo(h.image))).body).toMatchObject({ Status: 'ok', Host: 'b' });
+  });
+});
+
+describe('TLS engines', () => {
+  it('runs containers on an https:// engine with the CA and client certificate given by flags', async () => {
+    const { address, dir } = tlsEngine();
+    const { amqpUrl, image } = services();
+    const queue = unique('dd-tls');
+    const broker = await TestBroker.connect(amqpUrl);
+    const worker = await WorkerProcess.start([
+      '-q', queue, '--network', 'none',
+      '--tls-ca', `${dir}/ca.pem`, '--tls-cert', `${dir}/cert.pem`, '--tls-key', `${dir}/key.pem`,
+      `secure=${address}`, amqpUrl,
+    ]);
+    try {
+      const { body } = await broker.request(queue, echo(image));
+      expect(body).toMatchObject({ Status: 'ok', Host: 'secure', Stdout: 'hi\n' });
+    } finally {
+      await worker.stop();
+      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`);
+      await broker.close();
+    }
+  });
+
+  it('takes per-engine Tls files from the hosts file', async () => {
+    const { address, dir } = tlsEngine();
+    const { amqpUrl, image } = services();
+    const queue = unique('dd-tls-file');
+    const file = hostsFile([{ Name: 'secure', Address: address, Tls: { Ca: `${dir}/ca.pem`, Cert: `${dir}/cert.pem`, Key: `${dir}/key.pem` } }]);
+    const broker = await TestBroker.connect(amqpUrl);
+    const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', '--hosts', file, amqpUrl]);
+    try {
+      expect((await broker.request(queue, echo(image))).body).toMatchObject({ Status: 'ok', Host: 'secure' });
+    } finally {
+      await worker.stop();
+      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`);
+      await broker.close();
+    }
+  });
+
+  it('refuses an engine whose certificate does not verify against the CA it was given', async () => {
+    const { address, dir } = tlsEngine();
+    const worker = WorkerProcess.spawn([
+      '--tls-ca', `${dir}/other-ca.pem`, '--tls-cert', `${dir}/cert.pem`, '--tls-key', `${dir}/key.pem`,
+      `secure=${address}`, services().amqpUrl,
+    ]);
+    expect(await worker.exited).toBe(1);
+    expect(worker.stderr).toMatch(/no Docker engine answers: secure \(https:\/\/127\.0\.0\.1:23752\): .*(certificate|self.signed)/i);
+  });
+
+  it('says which TLS file it cannot read', async () => {
+    const { address } = tlsEngine();
+    const worker = WorkerProcess.spawn(['--tls-ca', '/nonexistent/ca.pem', `secure=${address}`, services().amqpUrl]);
+    expect(await worker.exited).toBe(1);
+    expect(worker.stderr).toContain('cannot read the TLS CA of engine secure (/nonexistent/ca.pem)');
+  });
+});
+
