@@ -421,6 +421,40 @@ ensure_tls() {
   )
 }
 
+# RabbitMQ also listens with TLS on 5671 (certificates from TLS_DIR) for the
+# amqps:// tests. The config file is ours only if it carries our header; a
+# config file someone else wrote is left alone (and amqps:// is not set up).
+readonly RABBIT_CONF=/etc/rabbitmq/rabbitmq.conf
+readonly RABBIT_CONF_HEADER='# Written by docker-dispatch scripts/services.sh'
+RABBIT_CONF_CHANGED=false
+ensure_rabbit_conf() {
+  local want
+  want="$RABBIT_CONF_HEADER: AMQP on 5672, AMQPS on 5671 with the test CA.
+listeners.tcp.default = 5672
+listeners.ssl.default = 5671
+ssl_options.cacertfile = $TLS_DIR/ca.pem
+ssl_options.certfile = $TLS_DIR/server-cert.pem
+ssl_options.keyfile = $TLS_DIR/server-key.pem
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = false"
+  if [[ -f $RABBIT_CONF ]] && [[ $(head -n 1 "$RABBIT_CONF") != "$RABBIT_CONF_HEADER"* ]]; then
+    log "rabbitmq: $RABBIT_CONF was not written by this script; leaving it (no amqps:// listener)"
+    return 0
+  fi
+  [[ -f $RABBIT_CONF && $(<"$RABBIT_CONF") == "$want" ]] && return 0
+  mkdir -p "$(dirname "$RABBIT_CONF")"
+  printf '%s\n' "$want" >"$RABBIT_CONF"
+  RABBIT_CONF_CHANGED=true
+}
+
+# A node already running with an older config must restart to pick it up.
+restart_rabbitmq_if_config_changed() {
+  [[ $RABBIT_CONF_CHANGED == true ]] || return 0
+  amqp_port_open || return 0
+  log "rabbitmq: configuration changed; restarting the node"
+  timeout 60 rabbitmqctl -q stop "$(rabbit_pidfile)" >&2 </dev/null 3>&- 9>&- || log "rabbitmqctl stop failed"
+}
+
 # ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
@@ -433,8 +467,10 @@ ENGINE_B_ARGS=(-H "$ENGINE_B_TCP" --tls=false)
 ENGINE_C_ARGS=(-H "$ENGINE_C_TCP" --tlsverify --tlscacert "$TLS_DIR/ca.pem"
   --tlscert "$TLS_DIR/server-cert.pem" --tlskey "$TLS_DIR/server-key.pem")
 
-start_rabbitmq_if_needed
 ensure_tls
+ensure_rabbit_conf
+restart_rabbitmq_if_config_changed
+start_rabbitmq_if_needed
 
 # Bring both engines up in parallel: each takes 1-2 s normally, but a dockerd
 # restarting over containers that were left running spends ~10 s stopping them
@@ -469,4 +505,5 @@ export DOCKER_HOST_B=$ENGINE_B_TCP
 export TEST_IMAGE=$TEST_IMAGE
 export DOCKER_HOST_TLS=https://127.0.0.1:23752
 export DOCKER_TLS_DIR=$TLS_DIR
+export AMQPS_URL=amqps://guest:guest@localhost:5671
 EOF

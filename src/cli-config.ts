@@ -3,6 +3,8 @@ import type { CliOptions } from './cli-program.js';
 import { ConfigError, DEFAULTS, type WorkerConfig } from './config.js';
 import { parseEngineList, type EngineSpec } from './docker/address.js';
 import { createStrategy } from './docker/strategies/index.js';
+import { forbiddenNetworkMode, type PolicyConfig } from './policy/policy.js';
+import { parseBytes } from './policy/sizes.js';
 import { addSecret, redact, redactUrl } from './redact.js';
 
 /**
@@ -41,7 +43,8 @@ export function toConfig(
     prefetch: options.prefetch,
     output: options.output,
     logLevel: options.logLevel,
-    networkMode: options.network,
+    policy: policyConfig(options),
+    amqpTls: { ca: options.amqpCa, cert: options.amqpCert, key: options.amqpKey },
     maxRetries: options.maxRetries,
     retryDelayMs: Math.round(options.retryDelay * 1000),
     maxOutputBytes: options.maxOutput,
@@ -54,4 +57,34 @@ export function toConfig(
     healthIntervalMs: Math.round(options.healthInterval * 1000),
     defaultTls: { ca: options.tlsCa, cert: options.tlsCert, key: options.tlsKey },
   });
+}
+
+/** The security policy from the flags; a default above its maximum, or a host network, is a ConfigError. */
+function policyConfig(options: CliOptions): PolicyConfig {
+  const bytes = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const parsed = parseBytes(value);
+    if (parsed === undefined) throw new ConfigError(`${flag} must be bytes or a size like 512m, not "${value}"`);
+    return parsed;
+  };
+  const defaults = { memoryBytes: bytes('--default-memory', options.defaultMemory), cpus: options.defaultCpus, pidsLimit: options.defaultPidsLimit };
+  const maxima = { memoryBytes: bytes('--max-memory', options.maxMemory), cpus: options.maxCpus, pidsLimit: options.maxPidsLimit };
+  for (const [name, flag] of [['memoryBytes', 'memory'], ['cpus', 'cpus'], ['pidsLimit', 'pids-limit']] as const) {
+    const d = defaults[name];
+    const m = maxima[name];
+    if (d !== undefined && m !== undefined && d > m) throw new ConfigError(`--default-${flag} is above --max-${flag}`);
+  }
+  if (forbiddenNetworkMode(options.network)) {
+    throw new ConfigError(`--network ${options.network} would share a namespace with the host or another container; docker-dispatch never does that`);
+  }
+  return {
+    allowImages: options.allowImage,
+    defaults,
+    maxima,
+    user: options.user,
+    allowUserOverride: options.allowUserOverride,
+    readOnly: options.readOnly,
+    capDropAll: options.capDropAll,
+    networkMode: options.network,
+  };
 }

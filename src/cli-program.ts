@@ -27,6 +27,32 @@ export interface CliOptions {
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
+  allowImage: string[];
+  defaultMemory?: string;
+  defaultCpus?: number;
+  defaultPidsLimit?: number;
+  maxMemory?: string;
+  maxCpus?: number;
+  maxPidsLimit?: number;
+  user?: string;
+  allowUserOverride: boolean;
+  readOnly: boolean;
+  capDropAll: boolean;
+  amqpCa?: string;
+  amqpCert?: string;
+  amqpKey?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveNumber(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a number > 0.`);
+    return n;
+  };
 }
 
 function wholeNumber(what: string, min: number) {
@@ -74,5 +100,19 @@ export function buildProgram(): Command {
     .option('--retry-delay <seconds>', 'how long a retried message waits in <queue>.retry', seconds(0), DEFAULTS.retryDelayMs / 1000)
     .option('--max-output <bytes>', 'most bytes of each attached stream a reply carries (the end is kept)', wholeNumber('--max-output', 1), DEFAULTS.maxOutputBytes)
     .option('--max-message-bytes <bytes>', 'largest message body accepted', wholeNumber('--max-message-bytes', 1), DEFAULTS.maxMessageBytes)
+    .option('--allow-image <pattern>', 'allow images matching this glob over registry/repository:tag (repeatable; * within a path component, ** across); without any, every image is allowed', collect, [])
+    .option('--default-memory <size>', 'memory limit of containers whose message asks for none (bytes or 512m-style)')
+    .option('--default-cpus <n>', 'CPUs of containers whose message asks for none', positiveNumber('--default-cpus'))
+    .option('--default-pids-limit <n>', 'process limit of containers whose message asks for none', wholeNumber('--default-pids-limit', 1))
+    .option('--max-memory <size>', 'most memory a message may ask for (above: Denied)')
+    .option('--max-cpus <n>', 'most CPUs a message may ask for (above: Denied)', positiveNumber('--max-cpus'))
+    .option('--max-pids-limit <n>', 'highest process limit a message may ask for (above: Denied)', wholeNumber('--max-pids-limit', 1))
+    .option('--user <user>', 'user containers run as (default: the image\'s)')
+    .option('--allow-user-override', "let messages choose the user (Options.User); without it that is Denied", false)
+    .option('--read-only', 'read-only root filesystem for containers, with a tmpfs on /tmp', false)
+    .option('--cap-drop-all', 'drop every Linux capability in containers', false)
+    .option('--amqp-ca <file>', 'CA of the broker certificate, for amqps://')
+    .option('--amqp-cert <file>', 'client certificate for amqps://')
+    .option('--amqp-key <file>', 'client key for amqps://')
     .showHelpAfterError('(run docker-dispatch --help for usage)');
 }

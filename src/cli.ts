@@ -45,6 +45,9 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const log = createLogger(config.logLevel);
+  if (config.policy.allowImages.length === 0) {
+    log.warn('no --allow-image rule: every image is allowed, so whoever can publish to the queue can run any image on the engines. Set --allow-image');
+  }
   const answering = await checkEngines(engines, config.pingTimeoutMs);
   if (answering.length === 0) die(`no Docker engine answers: ${answering.failures.join('; ')}`);
 

@@ -1,5 +1,6 @@
 import type { EngineSpec, TlsFiles } from './docker/address.js';
 import type { StrategyName } from './docker/strategies/index.js';
+import type { PolicyConfig } from './policy/policy.js';
 import type { QueueNames } from './amqp/topology.js';
 import type { OutputFormat } from './output/output.js';
 
@@ -18,8 +19,10 @@ export interface WorkerConfig {
   output: OutputFormat;
   /** @default 'info' */
   logLevel: string;
-  /** HostConfig.NetworkMode for new containers; unset: the engine's default. */
-  networkMode: string | undefined;
+  /** The security policy: allowed images, limits, user, network mode, hardening. */
+  policy: PolicyConfig;
+  /** CA and client certificate for amqps:// (--amqp-ca, --amqp-cert, --amqp-key). */
+  amqpTls: TlsFiles;
   /**
    * How many times a message that failed transiently is tried again (through the retry queue) before it is answered
    * and dead-lettered.

@@ -24,6 +24,10 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition;
     disposition: 'dead-letter',
     description: 'The JSON does not match the command schema; the message names the offending field.',
   },
+  Denied: {
+    disposition: 'dead-letter',
+    description: "The worker's security policy refuses it (an image not allowed, a limit above a maximum, a user override); nothing was created.",
+  },
   ImageNotFound: {
     disposition: 'dead-letter',
     description: 'The image of a run is not on the chosen engine.',

@@ -8,8 +8,9 @@ import type { WorkerConfig } from './config.js';
 import type { EnginePool } from './docker/pool.js';
 import { DispatchError } from './errors.js';
 import { parseMessage } from './messages/parse.js';
-import type { CommandResult } from './messages/types.js';
+import type { CommandMessage, CommandResult } from './messages/types.js';
 import { OutcomeStore, type Outcome } from './outcomes.js';
+import { Policy } from './policy/policy.js';
 import type { Output } from './output/output.js';
 import { buildReply } from './reply.js';
 
@@ -41,6 +42,7 @@ export class Worker {
   readonly stopped: Promise<void>;
 
   private readonly session: BrokerSession;
+  private readonly policy: Policy;
   private readonly outcomes = new OutcomeStore();
   private readonly printed = new WeakSet<Outcome>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -54,8 +56,10 @@ export class Worker {
     private readonly deps: WorkerDeps,
   ) {
     this.stopped = new Promise<void>((resolve) => (this.finish = resolve));
+    this.policy = new Policy(config.policy);
     this.session = new BrokerSession({
       urls: config.amqpUrls,
+      tls: config.amqpTls,
       topology: { names: config.queues, retryDelayMs: config.retryDelayMs },
       prefetch: config.prefetch,
       log: deps.log,
@@ -157,14 +161,14 @@ export class Worker {
           identity,
           seenBefore: message.fields.redelivered || attempt > 1,
           queue: this.config.queues.queue,
-          networkMode: this.config.networkMode,
+          policy: this.policy,
           maxOutputBytes: this.config.maxOutputBytes,
           requestTimeoutMs: this.config.requestTimeoutMs,
           output: this.deps.output,
           log,
         });
       } catch (err) {
-        error = err instanceof DispatchError ? err : unexpected(err, log);
+        error = withoutEnvValues(err instanceof DispatchError ? err : unexpected(err, log), parsed.message);
       }
     }
     const reply = buildReply(messageId, dockercmd, result, error);
@@ -226,6 +230,18 @@ export class Worker {
     if (error) log.warn({ dockercmd: reply.Dockercmd, code: error.code, err: error.message }, 'failed: replied and dead-lettered');
     else log.info({ dockercmd: reply.Dockercmd, host: reply.Host, container: reply.Container?.Name, exitCode: reply.ExitCode }, 'done');
   }
+}
+
+/**
+ * The error with the message's Env values replaced by ***: an engine may quote the request in its error, and Env
+ * values must not reach logs, stdout or replies.
+ */
+function withoutEnvValues(error: DispatchError, message: CommandMessage): DispatchError {
+  const env = message.Dockercmd === 'run' ? (message.Options?.Env ?? []) : [];
+  const values = env.map((entry) => entry.slice(entry.indexOf('=') + 1)).filter((value) => value.length >= 3);
+  const scrubbed = values.reduce((text, value) => text.split(value).join('***'), error.message);
+  if (scrubbed === error.message) return error;
+  return new DispatchError(error.code, scrubbed, { context: error.context, partial: error.partial });
 }
 
 function unexpected(err: unknown, log: Logger): DispatchError {

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
+import type { TlsFiles } from '../docker/address.js';
 import { redactUrl } from '../redact.js';
 import { Publisher } from './publisher.js';
 import { declareTopology, type Topology } from './topology.js';
@@ -15,6 +17,8 @@ export interface Delivery {
 export interface SessionOptions {
   /** Broker URLs (the nodes of a cluster), tried in turn. */
   urls: readonly string[];
+  /** Files for amqps://: the CA of the broker's certificate, and a client certificate and key. */
+  tls?: TlsFiles;
   topology: Topology;
   prefetch: number;
   log: Logger;
@@ -158,6 +162,7 @@ export class BrokerSession extends EventEmitter {
     try {
       connection = await amqp.connect(withHeartbeat(url), {
         clientProperties: { connection_name: `docker-dispatch ${topology.names.queue} pid ${process.pid}` },
+        ...tlsOptions(this.options.tls),
       });
     } catch (err) {
       throw new ConnectFailed((err as Error).message, { cause: err });
@@ -222,6 +227,14 @@ export class BrokerSession extends EventEmitter {
       }
     }
   }
+}
+
+/** Socket options for amqps:// from the files given (read at each connect, so renewed certificates are picked up). */
+function tlsOptions(tls: TlsFiles | undefined): { ca?: Buffer[]; cert?: Buffer; key?: Buffer } {
+  if (!tls) return {};
+  const read = (path: string | undefined) => (path === undefined ? undefined : readFileSync(path));
+  const ca = read(tls.ca);
+  return { ...(ca ? { ca: [ca] } : {}), ...(tls.cert ? { cert: read(tls.cert) } : {}), ...(tls.key ? { key: read(tls.key) } : {}) };
 }
 
 /** Heartbeats on: 30 s unless the URL sets its own. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EnginePool } from '../docker/pool.js';
+import type { Policy } from '../policy/policy.js';
 import type { CommandResult } from '../messages/types.js';
 import type { Output } from '../output/output.js';
 
@@ -10,8 +11,8 @@ export interface CommandContext {
   messageId: string;
   /** The queue the message came from, for the container's labels. */
   queue: string;
-  /** The operator's network mode for new containers (`HostConfig.NetworkMode`); unset: the engine's default. */
-  networkMode: string | undefined;
+  /** The operator's security policy: allowed images, limits, user, network mode and hardening of new containers. */
+  policy: Policy;
   output: Output;
   log: Logger;
   /**

@@ -31,6 +31,8 @@ interface Plan {
  * A message that already has a container (an earlier attempt that died or lost its ack) adopts it instead.
  */
 export const run: CommandHandler<RunMessage> = async (message, ctx) => {
+  // The policy first: a refused message must not even adopt a container.
+  ctx.policy.containerSettings(message);
   const options = message.Options ?? {};
   const attach = new Set<string>(options.Attach ?? []);
   const plan: Plan = {
@@ -212,9 +214,11 @@ async function withinCapacity(engine: Engine, container: Docker.Container, ctx: 
   }
 }
 
+/** The create request for a run: the message's fields, the worker's labels, and the policy's settings. */
 export function createOptions(message: RunMessage, ctx: CommandContext, engine: Engine): Docker.ContainerCreateOptions {
   const options = message.Options ?? {};
   const attach = new Set(options.Attach ?? []);
+  const { User, HostConfig } = ctx.policy.containerSettings(message);
   return {
     name: options.Name,
     Image: message.Image,
@@ -222,7 +226,7 @@ export function createOptions(message: RunMessage, ctx: CommandContext, engine: 
     Entrypoint: options.Entrypoint,
     Env: options.Env,
     WorkingDir: options.WorkingDir,
-    User: options.User,
+    User,
     Labels: {
       ...(options.Labels as Record<string, string> | undefined),
       [LABELS.managed]: 'true',
@@ -235,7 +239,7 @@ export function createOptions(message: RunMessage, ctx: CommandContext, engine: 
     AttachStdin: false,
     AttachStdout: attach.has('STDOUT'),
     AttachStderr: attach.has('STDERR'),
-    HostConfig: ctx.networkMode ? { NetworkMode: ctx.networkMode } : {},
+    HostConfig,
   };
 }
 

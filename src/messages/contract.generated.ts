@@ -118,6 +118,7 @@ export interface Reply {
     Code:
       | 'InvalidJson'
       | 'InvalidMessage'
+      | 'Denied'
       | 'ImageNotFound'
       | 'ContainerNotFound'
       | 'Conflict'
@@ -208,7 +209,7 @@ export interface RunMessage {
      */
     WorkingDir?: string;
     /**
-     * User (name, uid, or uid:gid) the command runs as.
+     * User (name, uid, or uid:gid) the command runs as; only if the worker allows it (--allow-user-override), else Denied.
      */
     User?: string;
     /**
@@ -225,6 +226,18 @@ export interface RunMessage {
     Constraints?: {
       [k: string]: string | undefined;
     };
+    /**
+     * Memory limit: bytes, or a size like 512m or 1g. Swap is limited to the same (no extra swap). Above the worker's --max-memory is Denied; absent: --default-memory.
+     */
+    Memory?: number | string;
+    /**
+     * CPUs, decimal (1.5 = one and a half). Above --max-cpus is Denied; absent: --default-cpus.
+     */
+    Cpus?: number;
+    /**
+     * Most processes in the container. Above --max-pids-limit is Denied; absent: --default-pids-limit.
+     */
+    PidsLimit?: number;
   };
 }
 

@@ -81,8 +81,9 @@ export function describeErrors(errors: readonly ErrorObject[], root: Record<stri
   const problems = [
     ...new Set(
       errors
-        // n.b. a propertyNames failure comes with a bare `not` error for the same key; its own error says it better.
-        .filter((e) => !(e.keyword === 'not' && e.schemaPath.includes('/propertyNames/')))
+        // n.b. a propertyNames failure comes with a bare `not` error for the same key, and a oneOf failure with one
+        // error per branch: their own error says it better.
+        .filter((e) => !(e.keyword === 'not' && e.schemaPath.includes('/propertyNames/')) && !e.schemaPath.includes('/oneOf/'))
         .map((e) => describeError(e, root)),
     ),
   ];
@@ -115,6 +116,10 @@ function describeError(error: ErrorObject, root: Record<string, unknown>): strin
       return `${field} must not be empty`;
     case 'minimum':
       return `${field} must be ${String(params.comparison)} ${String(params.limit)}`;
+    case 'oneOf': {
+      const description = schemaAt(root, error)?.description;
+      return `${field} is not valid${typeof description === 'string' ? `: ${description.split('.')[0]}` : ''}`;
+    }
     case 'uniqueItems':
       return `${field} must not repeat an item`;
     case 'pattern':

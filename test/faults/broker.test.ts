@@ -6,9 +6,12 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { closeConnectionsOf, restartBroker } from '../support/rabbitmq-ctl.js';
 import { services, unique } from '../support/services.js';
 
-/** A run long enough to be cut in the middle, with a message id so it can be adopted. */
+/**
+ * A run long enough to be cut in the middle (rabbitmqctl alone takes seconds on a loaded machine), with a message id
+ * so it can be adopted.
+ */
 function slowRun(image: string) {
-  return { Dockercmd: 'run', Image: image, Cmd: ['sh', '-c', 'echo begin; sleep 3; echo end'], Options: { Attach: ['STDOUT'], Remove: true } };
+  return { Dockercmd: 'run', Image: image, Cmd: ['sh', '-c', 'echo begin; sleep 8; echo end'], Options: { Attach: ['STDOUT'], Remove: true } };
 }
 
 async function creates(h: Harness, since: number, messageId: string): Promise<number> {
@@ -34,10 +37,11 @@ describe('broker faults', () => {
     const reply = h.broker.request(h.queue, slowRun(h.image), { messageId });
     await worker.waitFor(() => worker.stdout.includes('| begin'));
     expect(await closeConnectionsOf(h.queue)).toBeGreaterThan(0);
+    await worker.waitFor(() => worker.stderr.includes('reconnected to RabbitMQ'));
+    expect(worker.stdout).not.toContain('exited with code'); // the connection was lost mid-run
 
     const { body } = await reply;
     expect(body).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: 'begin\nend\n' });
-    expect(worker.stderr).toContain('reconnected to RabbitMQ');
     await sleep(500);
     expect(await h.broker.depth(h.queue)).toBe(0);
     expect(await creates(h, since, messageId)).toBe(1);
