@@ -1,25 +1,9 @@
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { workerLabels } from '../support/engine-events.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { echoRun, hostsFile, startHarness, type Harness } from '../support/harness.js';
 import { removeContainers, services, unique } from '../support/services.js';
 
 // These tests count every docker-dispatch container on the engines, so they run alone (the "exclusive" project).
-
-function hostsFile(entries: Record<string, unknown>[]): string {
-  const path = join(tmpdir(), `${unique('hosts')}.json`);
-  writeFileSync(path, JSON.stringify(entries));
-  return path;
-}
-
-const echo = (image: string, options: Record<string, unknown> = {}) => ({
-  Dockercmd: 'run',
-  Image: image,
-  Cmd: ['echo', 'hi'],
-  Options: { Attach: ['STDOUT'], Remove: true, ...options },
-});
 
 describe('least-loaded placement', () => {
   let h: Harness | undefined;
@@ -42,7 +26,7 @@ describe('least-loaded placement', () => {
       await foreign.start();
       try {
         const hosts = [];
-        for (let i = 0; i < 3; i++) hosts.push((await h.broker.request(h.queue, echo(h.image))).body.Host);
+        for (let i = 0; i < 3; i++) hosts.push((await h.broker.request(h.queue, echoRun(h.image))).body.Host);
         expect(hosts).toEqual(['b', 'b', 'b']);
       } finally {
         await foreign.remove({ force: true });
@@ -74,7 +58,7 @@ describe('capacity', () => {
     const second = await h.broker.request(h.queue, long(unique('full')));
     expect(new Set([firstReply.body.Host, second.body.Host])).toEqual(new Set(['a', 'b']));
 
-    const waiting = h.broker.request(h.queue, echo(h.image));
+    const waiting = h.broker.request(h.queue, echoRun(h.image));
     const worker = h.worker;
     await worker.waitFor(() => worker.stderr.includes('every eligible engine is at its MaxContainers: waiting for room'));
     expect(await h.broker.depth(h.queue)).toBe(0); // delivered, held, not failed

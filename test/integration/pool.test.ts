@@ -1,25 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TestBroker } from '../support/broker.js';
-import { startHarness, type Harness } from '../support/harness.js';
-import { services, tlsEngine, unique } from '../support/services.js';
+import { echoRun, hostsFile, startHarness, type Harness } from '../support/harness.js';
+import { services, tlsEngine } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
-
-/** Writes a hosts file for engines a and b (the test engines) and returns its path. */
-function hostsFile(entries: Record<string, unknown>[]): string {
-  const path = join(tmpdir(), `${unique('hosts')}.json`);
-  writeFileSync(path, JSON.stringify(entries));
-  return path;
-}
-
-const echo = (image: string, options: Record<string, unknown> = {}) => ({
-  Dockercmd: 'run',
-  Image: image,
-  Cmd: ['echo', 'hi'],
-  Options: { Attach: ['STDOUT'], Remove: true, ...options },
-});
 
 describe('placement', () => {
   let h: Harness;
@@ -37,12 +20,12 @@ describe('placement', () => {
 
   it('pins a run to the engine named by Options.Host', async () => {
     for (const host of ['b', 'a', 'b']) {
-      expect((await h.broker.request(h.queue, echo(h.image, { Host: host }))).body).toMatchObject({ Status: 'ok', Host: host });
+      expect((await h.broker.request(h.queue, echoRun(h.image, { Host: host }))).body).toMatchObject({ Status: 'ok', Host: host });
     }
   });
 
   it('answers InvalidMessage naming an unknown Options.Host, and dead-letters it', async () => {
-    const { body } = await h.broker.request(h.queue, echo(h.image, { Host: 'nowhere' }));
+    const { body } = await h.broker.request(h.queue, echoRun(h.image, { Host: 'nowhere' }));
     expect(body).toMatchObject({ Status: 'error', Error: { Code: 'InvalidMessage' } });
     expect(body.Error?.Message).toContain('no engine named "nowhere" (engines: a, b)');
     await h.broker.take(h.deadLetterQueue);
@@ -50,13 +33,13 @@ describe('placement', () => {
 
   it('runs only on engines whose labels match Options.Constraints', async () => {
     for (let i = 0; i < 3; i++) {
-      const { body } = await h.broker.request(h.queue, echo(h.image, { Constraints: { zone: 'west' } }));
+      const { body } = await h.broker.request(h.queue, echoRun(h.image, { Constraints: { zone: 'west' } }));
       expect(body).toMatchObject({ Status: 'ok', Host: 'b' });
     }
   });
 
   it('answers NoMatchingHost when no engine has all the labels asked for', async () => {
-    const { body } = await h.broker.request(h.queue, echo(h.image, { Constraints: { zone: 'east', disk: 'ssd' } }));
+    const { body } = await h.broker.request(h.queue, echoRun(h.image, { Constraints: { zone: 'east', disk: 'ssd' } }));
     expect(body).toMatchObject({ Status: 'error', Error: { Code: 'NoMatchingHost' } });
     expect(body.Error?.Message).toContain('"zone":"east"');
     expect((await h.broker.take(h.deadLetterQueue)).properties.headers?.['x-dispatch-error-code']).toBe('NoMatchingHost');
@@ -101,63 +84,49 @@ describe('hosts file and reload', () => {
     const { hostA, hostB } = services();
     const file = hostsFile([{ Name: 'a', Address: hostA }]);
     h = await startHarness('dd-reload', ['--hosts', file], '');
-    expect((await h.broker.request(h.queue, echo(h.image, { Host: 'b' }))).body.Error?.Code).toBe('InvalidMessage');
+    expect((await h.broker.request(h.queue, echoRun(h.image, { Host: 'b' }))).body.Error?.Code).toBe('InvalidMessage');
 
     writeFileSync(file, JSON.stringify([{ Name: 'a', Address: hostA }, { Name: 'b', Address: hostB }]));
     h.worker.child.kill('SIGHUP');
     const worker = h.worker;
     await worker.waitFor(() => worker.stderr.includes('SIGHUP: re-read'));
-    expect((await h.broker.request(h.queue, echo(h.image, { Host: 'b' }))).body).toMatchObject({ Status: 'ok', Host: 'b' });
+    expect((await h.broker.request(h.queue, echoRun(h.image, { Host: 'b' }))).body).toMatchObject({ Status: 'ok', Host: 'b' });
 
     writeFileSync(file, JSON.stringify([{ Name: 'b', Address: hostB }]));
     h.worker.child.kill('SIGHUP');
     await worker.waitFor(() => worker.stderr.split('SIGHUP: re-read').length > 2);
     const { body } = await h.broker.request(h.queue, { Dockercmd: 'hosts' });
     expect(body.Hosts?.map((e) => e.Name)).toEqual(['b']);
-    for (let i = 0; i < 2; i++) expect((await h.broker.request(h.queue, echo(h.image))).body.Host).toBe('b');
+    for (let i = 0; i < 2; i++) expect((await h.broker.request(h.queue, echoRun(h.image))).body.Host).toBe('b');
 
     // A broken file changes nothing.
     writeFileSync(file, '[{"Name": "b"');
     h.worker.child.kill('SIGHUP');
     await worker.waitFor(() => worker.stderr.includes('could not re-read'));
-    expect((await h.broker.request(h.queue, echo(h.image))).body).toMatchObject({ Status: 'ok', Host: 'b' });
+    expect((await h.broker.request(h.queue, echoRun(h.image))).body).toMatchObject({ Status: 'ok', Host: 'b' });
   });
 });
 
 describe('TLS engines', () => {
   it('runs containers on an https:// engine with the CA and client certificate given by flags', async () => {
     const { address, dir } = tlsEngine();
-    const { amqpUrl, image } = services();
-    const queue = unique('dd-tls');
-    const broker = await TestBroker.connect(amqpUrl);
-    const worker = await WorkerProcess.start([
-      '-q', queue, '--network', 'none',
-      '--tls-ca', `${dir}/ca.pem`, '--tls-cert', `${dir}/cert.pem`, '--tls-key', `${dir}/key.pem`,
-      `secure=${address}`, amqpUrl,
-    ]);
+    const tls = ['--tls-ca', `${dir}/ca.pem`, '--tls-cert', `${dir}/cert.pem`, '--tls-key', `${dir}/key.pem`];
+    const h = await startHarness('dd-tls', tls, `secure=${address}`);
     try {
-      const { body } = await broker.request(queue, echo(image));
-      expect(body).toMatchObject({ Status: 'ok', Host: 'secure', Stdout: 'hi\n' });
+      expect((await h.broker.request(h.queue, echoRun(h.image))).body).toMatchObject({ Status: 'ok', Host: 'secure', Stdout: 'hi\n' });
     } finally {
-      await worker.stop();
-      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`);
-      await broker.close();
+      await h.cleanup();
     }
   });
 
   it('takes per-engine Tls files from the hosts file', async () => {
     const { address, dir } = tlsEngine();
-    const { amqpUrl, image } = services();
-    const queue = unique('dd-tls-file');
     const file = hostsFile([{ Name: 'secure', Address: address, Tls: { Ca: `${dir}/ca.pem`, Cert: `${dir}/cert.pem`, Key: `${dir}/key.pem` } }]);
-    const broker = await TestBroker.connect(amqpUrl);
-    const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', '--hosts', file, amqpUrl]);
+    const h = await startHarness('dd-tls-file', ['--hosts', file], '');
     try {
-      expect((await broker.request(queue, echo(image))).body).toMatchObject({ Status: 'ok', Host: 'secure' });
+      expect((await h.broker.request(h.queue, echoRun(h.image))).body).toMatchObject({ Status: 'ok', Host: 'secure' });
     } finally {
-      await worker.stop();
-      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`);
-      await broker.close();
+      await h.cleanup();
     }
   });
 

@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { TestBroker } from './broker.js';
 import { dockerClient, removeContainers, services, unique } from './services.js';
@@ -64,4 +67,16 @@ export async function makeContainer(docker: Docker, image: string, name: string,
   const container = await docker.createContainer({ name, Image: image, Cmd: cmd, HostConfig: { NetworkMode: 'none' } });
   if (start) await container.start();
   return container;
+}
+
+/** Writes a --hosts file and returns its path. */
+export function hostsFile(entries: Record<string, unknown>[]): string {
+  const path = join(tmpdir(), `${unique('hosts')}.json`);
+  writeFileSync(path, JSON.stringify(entries));
+  return path;
+}
+
+/** A quick attached, removed run of `echo hi`, with extra options. */
+export function echoRun(image: string, options: Record<string, unknown> = {}) {
+  return { Dockercmd: 'run', Image: image, Cmd: ['echo', 'hi'], Options: { Attach: ['STDOUT'], Remove: true, ...options } };
 }
