@@ -1,0 +1,78 @@
+import net from 'node:net';
+import type { BenchEngine } from './services.js';
+
+/**
+ * Request lines in a client's byte stream. n.b. on a kept-alive connection a request may follow a JSON body with no
+ * line break between them; bodies are JSON, and attach streams carry no stdin here, so nothing else matches.
+ */
+const REQUEST_LINE = /(GET|HEAD|POST|PUT|DELETE) (\/\S*) HTTP\/1\.[01]\r\n/g;
+
+/** `/v1.41/containers/3f2a…/start?x=1` → `POST /containers/{id}/start`: one key per kind of Engine API call. */
+export function callKey(method: string, path: string): string {
+  const bare = path.split('?')[0]!.replace(/^\/v\d+\.\d+/, '');
+  const parts = bare.split('/');
+  if (parts[1] === 'containers' && parts[2] && !['json', 'create', 'prune'].includes(parts[2])) parts[2] = '{id}';
+  return `${method} ${parts.join('/')}`;
+}
+
+/**
+ * A TCP proxy in front of one engine that counts the Engine API calls going through it, by kind. For the diagnostic
+ * call counts only: it adds a hop, so nothing timed goes through it.
+ */
+export class CountingProxy {
+  readonly counts = new Map<string, number>();
+  private readonly sockets = new Set<net.Socket>();
+  private readonly server: net.Server;
+  address = '';
+
+  private constructor(target: net.NetConnectOpts) {
+    this.server = net.createServer((client) => this.pipe(client, net.connect(target)));
+  }
+
+  static async start(engine: BenchEngine): Promise<CountingProxy> {
+    const target: net.NetConnectOpts = engine.address.startsWith('unix://')
+      ? { path: engine.address.slice('unix://'.length) }
+      : (() => {
+          const url = new URL(engine.address.replace(/^tcp:/, 'http:'));
+          return { host: url.hostname, port: Number(url.port) };
+        })();
+    const proxy = new CountingProxy(target);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    proxy.address = `tcp://127.0.0.1:${(proxy.server.address() as net.AddressInfo).port}`;
+    return proxy;
+  }
+
+  reset(): void {
+    this.counts.clear();
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private pipe(client: net.Socket, upstream: net.Socket): void {
+    this.sockets.add(client).add(upstream);
+    let leftover = '';
+    client.on('data', (chunk: Buffer) => {
+      const text = leftover + chunk.toString('latin1');
+      let end = 0;
+      for (const match of text.matchAll(REQUEST_LINE)) {
+        const key = callKey(match[1]!, match[2]!);
+        this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+        end = match.index + match[0].length;
+      }
+      // Keep enough to catch a request line split across chunks, never one already counted.
+      leftover = text.slice(Math.max(end, text.length - 512));
+    });
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  }
+}
