@@ -182,9 +182,10 @@ async function createOnSomeEngine(message: RunMessage, ctx: CommandContext): Pro
         container = await engine.docker.createContainer(options);
       } catch (err) {
         lastFailure = classifyDockerError(err, 'create', engine.id);
+        // Network failures, timeouts and 5xx count against the engine's health; a 4xx is the message's doing.
+        if (lastFailure.code === 'DockerUnavailable') ctx.pool.reportUnavailable(engine, lastFailure.message);
         // n.b. only a request that never reached the engine may go elsewhere: a lost answer may hide a container.
         if (!neverReachedEngine(err)) throw lastFailure;
-        ctx.pool.reportUnavailable(engine, lastFailure.message);
         ctx.log.warn({ host: engine.id, err: lastFailure.message }, 'engine unreachable, trying the next one');
         continue;
       }
