@@ -45,9 +45,6 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const log = createLogger(config.logLevel);
-  if (config.policy.allowImages.length === 0) {
-    log.warn('no --allow-image rule: every image is allowed, so whoever can publish to the queue can run any image on the engines. Set --allow-image');
-  }
   const answering = await checkEngines(engines, config.pingTimeoutMs);
   if (answering.length === 0) die(`no Docker engine answers: ${answering.failures.join('; ')}`);
 
@@ -67,6 +64,11 @@ async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof BrokerUnreachableError) die(err.message);
     die(`cannot set up the queues: ${(err as Error).message}`);
+  }
+
+  // After start-up succeeded: a failing start-up prints only its one error line.
+  if (config.policy.allowImages.length === 0) {
+    log.warn('no --allow-image rule: every image is allowed, so whoever can publish to the queue can run any image on the engines. Set --allow-image');
   }
 
   // SIGHUP re-reads --hosts: new engines join, removed ones stop taking work, work in flight is not disturbed.

@@ -81,15 +81,14 @@ describe('delivery', () => {
     const reply = h.broker.replyFor(correlationId);
     h.broker.publish(
       h.queue,
-      { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'sleep 2; echo finished'], Options: { Attach: ['STDOUT'], Remove: true } },
+      { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo started; sleep 2; echo finished'], Options: { Attach: ['STDOUT'], Remove: true } },
       { replyTo: h.broker.replyTo, correlationId },
     );
     const worker = h.worker;
-    await worker.waitFor(() => worker.stderr.includes('carrying out') || worker.logs().length > 1);
-    await sleep(500);
+    await worker.waitFor(() => worker.stdout.includes('| started'));
     const exitCode = await worker.stop();
     expect(exitCode).toBe(0);
-    expect((await reply).body).toMatchObject({ Status: 'ok', Stdout: 'finished\n' });
+    expect((await reply).body).toMatchObject({ Status: 'ok', Stdout: 'started\nfinished\n' });
     expect(await h.broker.depth(h.queue)).toBe(0);
   });
 });
