@@ -40,6 +40,7 @@ interface Live {
   generation: number;
   connection: ChannelModel;
   channel: Channel;
+  publishChannel: Channel;
   publisher: Publisher;
   consumerTag: string;
 }
@@ -153,7 +154,11 @@ export class BrokerSession extends EventEmitter {
     this.markReady();
     const live = this.live;
     this.live = undefined;
-    if (live) await live.connection.close().catch(() => undefined);
+    if (!live) return;
+    // n.b. close the channels first: their close-ok comes after the acks sent on them, which a bare connection.close
+    // can overtake (the broker would then requeue messages the worker had acked).
+    await Promise.all([live.channel.close(), live.publishChannel.close()]).catch(() => undefined);
+    await live.connection.close().catch(() => undefined);
   }
 
   private async open(url: string): Promise<void> {
@@ -174,7 +179,7 @@ export class BrokerSession extends EventEmitter {
       const generation = ++this.generation;
       const publisher = new Publisher(publishChannel, topology.names, log);
       await channel.prefetch(prefetch);
-      const live: Live = { generation, connection, channel, publisher, consumerTag: '' };
+      const live: Live = { generation, connection, channel, publishChannel, publisher, consumerTag: '' };
       this.watch(live, [publishChannel, channel]);
       // n.b. live before consuming: a redelivery can arrive before consume() resolves, and must be ackable.
       this.live = live;

@@ -6,7 +6,7 @@ describe('run', () => {
   let h: Harness;
   beforeAll(async () => {
     // Round-robin, so placement does not depend on what other test files run on the engines meanwhile.
-    h = await startHarness('dd-run', ['--strategy', 'round-robin']);
+    h = await startHarness('dd-run', ['--strategy', 'round-robin', '--allow-user-override']);
   });
   afterAll(async () => {
     await h?.cleanup();
