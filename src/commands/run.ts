@@ -169,7 +169,7 @@ async function finish(
  * reached. On an engine with MaxContainers it then checks, from the engine, that the new container is within the
  * capacity (several workers may have placed at the same instant); if not, it removes it and places again.
  */
-async function createOnSomeEngine(message: RunMessage, ctx: CommandContext): Promise<{ engine: Engine; container: Docker.Container }> {
+export async function createOnSomeEngine(message: RunMessage, ctx: CommandContext): Promise<{ engine: Engine; container: Docker.Container }> {
   const request = { host: message.Options?.Host, constraints: message.Options?.Constraints };
   for (;;) {
     let lastFailure: DispatchError | undefined;

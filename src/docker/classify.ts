@@ -1,7 +1,7 @@
 import { DispatchError, type ErrorContext } from '../errors.js';
 
 /** The Engine API calls the worker makes; a status code means different things for different calls. */
-export type DockerOperation = 'ping' | 'list' | 'create' | 'inspect' | 'attach' | 'logs' | 'wait' | 'start' | 'stop' | 'remove';
+export type DockerOperation = 'ping' | 'list' | 'create' | 'inspect' | 'attach' | 'logs' | 'wait' | 'start' | 'stop' | 'remove' | 'restart' | 'kill';
 
 /** Socket errors that mean the request never reached the engine, so trying another engine cannot duplicate work. */
 const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EACCES']);
