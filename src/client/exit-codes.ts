@@ -1,0 +1,19 @@
+import type { Reply } from '../messages/types.js';
+
+/** Exit codes of `send` and `validate`, for scripts. A waited run exits with its container's exit code instead of OK. */
+export const EXIT = {
+  ok: 0,
+  /** The worker replied with an error (or the message could not be sent). */
+  errorReply: 1,
+  /** The message is not valid: nothing was published. */
+  invalid: 2,
+  /** No reply within --timeout, as timeout(1). */
+  timeout: 124,
+} as const;
+
+/** The exit code for a reply: the container's for a waited run, 0 for other successes, 1 for an error. */
+export function exitCodeFor(reply: Reply): number {
+  if (reply.Status === 'error') return EXIT.errorReply;
+  if (reply.Dockercmd === 'run' && reply.ExitCode !== undefined) return reply.ExitCode;
+  return EXIT.ok;
+}
