@@ -26,6 +26,7 @@ export function buildReply(
     Containers: result.Containers,
     Images: result.Images,
     Unreachable: result.Unreachable,
+    Pulled: result.Pulled,
   };
   // Absent rather than undefined, so the JSON has only the fields that apply.
   for (const key of Object.keys(reply) as (keyof Reply)[]) if (reply[key] === undefined) delete reply[key];

@@ -6,6 +6,7 @@ import type { Engine } from '../docker/engine.js';
 import { countManaged } from '../docker/pool.js';
 import { LABELS } from '../docker/labels.js';
 import type { RunMessage } from '../messages/types.js';
+import { createPulling } from './create-pulling.js';
 import { findEarlierContainer } from './earlier-container.js';
 import { containerName, type CommandContext, type CommandHandler, type CommandResult } from './context.js';
 
@@ -177,7 +178,7 @@ export async function createOnSomeEngine(message: RunMessage, ctx: CommandContex
       let container: Docker.Container;
       try {
         const options = { ...createOptions(message, ctx, engine), abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) };
-        container = await engine.docker.createContainer(options);
+        container = await createPulling(engine, options, message, ctx);
       } catch (err) {
         lastFailure = classifyDockerError(err, 'create', engine.id);
         // n.b. only a request that never reached the engine may go elsewhere: a lost answer may hide a container.

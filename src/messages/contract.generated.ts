@@ -8,7 +8,7 @@
 export interface CreateMessage {
   Dockercmd: 'create';
   /**
-   * Image reference, for example `busybox` or `registry.example.com/team/app:1.2`. It must already be on the chosen engine.
+   * Image reference, for example `busybox` or `registry.example.com/team/app:1.2`. Pulled onto the chosen engine when it lacks it (see Options.Pull).
    */
   Image: string;
   /**
@@ -52,6 +52,10 @@ export interface CreateMessage {
     Constraints?: {
       [k: string]: string | undefined;
     };
+    /**
+     * When to pull the image onto the chosen engine first: `missing` (default) when the engine lacks it, `always`, or `never` (a missing image is then ImageNotFound). A pull that fails is ImageNotFound with the registry's reason.
+     */
+    Pull?: 'missing' | 'always' | 'never';
   };
 }
 
@@ -184,6 +188,35 @@ export interface LogsMessage {
   };
 }
 
+// pull.schema.json
+/**
+ * Pull an image onto every engine (or Options.Host), like `docker pull`, following each pull to its end. A failure on any engine is PullFailed, with the registry's reason; the reply's Pulled lists the engines where it succeeded.
+ */
+export interface PullMessage {
+  Dockercmd: 'pull';
+  /**
+   * Image reference, e.g. `busybox`, `registry.example.com:5000/team/app:1.2` or `app@sha256:…`. Without a tag: `latest`.
+   */
+  Image: string;
+  Options?: {
+    /**
+     * Pull on the engine with this name only (an unknown name is InvalidMessage). Default: every engine.
+     */
+    Host?: string;
+    /**
+     * Registry credentials, sent to the engine only: never logged, echoed or put in a reply.
+     */
+    Auth?: {
+      Username?: string;
+      Password?: string;
+      /**
+       * The registry, e.g. `registry.example.com:5000`. Default: the image's.
+       */
+      ServerAddress?: string;
+    };
+  };
+}
+
 // remove.schema.json
 /**
  * Remove a container, like `docker rm`. The container is looked up on every engine by exact name, full id or unique id prefix.
@@ -265,6 +298,7 @@ export interface Reply {
       | 'Conflict'
       | 'NoMatchingHost'
       | 'Timeout'
+      | 'PullFailed'
       | 'DockerUnavailable'
       | 'DockerError';
     Message: string;
@@ -351,6 +385,17 @@ export interface Reply {
    * list and images: engines that could not be asked (their reasons are in Warnings); what they hold is missing from the reply.
    */
   Unreachable?: string[];
+  /**
+   * The pull command: the engines the image was pulled onto (on an error, those where it succeeded).
+   */
+  Pulled?: {
+    Host: string;
+    Image: string;
+    /**
+     * The image id on that engine.
+     */
+    Id: string;
+  }[];
 }
 
 // restart.schema.json
@@ -378,7 +423,7 @@ export interface RestartMessage {
 export interface RunMessage {
   Dockercmd: 'run';
   /**
-   * Image reference, for example `busybox` or `registry.example.com/team/app:1.2`. It must already be on the chosen engine.
+   * Image reference, for example `busybox` or `registry.example.com/team/app:1.2`. Pulled onto the chosen engine when it lacks it (see Options.Pull).
    */
   Image: string;
   /**
@@ -434,6 +479,10 @@ export interface RunMessage {
     Constraints?: {
       [k: string]: string | undefined;
     };
+    /**
+     * When to pull the image onto the chosen engine first: `missing` (default) when the engine lacks it, `always`, or `never` (a missing image is then ImageNotFound). A pull that fails is ImageNotFound with the registry's reason.
+     */
+    Pull?: 'missing' | 'always' | 'never';
   };
 }
 

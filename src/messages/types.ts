@@ -6,6 +6,7 @@ import type {
   KillMessage,
   ListMessage,
   LogsMessage,
+  PullMessage,
   RemoveMessage,
   Reply,
   RestartMessage,
@@ -24,6 +25,7 @@ export type {
   KillMessage,
   ListMessage,
   LogsMessage,
+  PullMessage,
   RemoveMessage,
   Reply,
   RestartMessage,
@@ -47,12 +49,13 @@ export type CommandMessage =
   | InspectMessage
   | LogsMessage
   | ListMessage
-  | ImagesMessage;
+  | ImagesMessage
+  | PullMessage;
 
 export type Dockercmd = CommandMessage['Dockercmd'];
 
 /** The reply fields a command fills in; the worker adds Dockercmd, Status, MessageId and Error. */
 export type CommandResult = Pick<
   Reply,
-  'Host' | 'Container' | 'ExitCode' | 'Stdout' | 'Stderr' | 'Truncated' | 'Warnings' | 'Hosts' | 'Inspect' | 'Containers' | 'Images' | 'Unreachable'
+  'Host' | 'Container' | 'ExitCode' | 'Stdout' | 'Stderr' | 'Truncated' | 'Warnings' | 'Hosts' | 'Inspect' | 'Containers' | 'Images' | 'Unreachable' | 'Pulled'
 >;
