@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULTS } from '../config.js';
+import { ConfigError, DEFAULTS } from '../config.js';
+import { loadTemplates, NO_TEMPLATES } from '../messages/templates.js';
 import { send } from './send.js';
 import { validateFiles } from './validate.js';
 
@@ -24,7 +25,8 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     .option('--timeout <seconds>', 'give up waiting for the reply after this long (exit 124); default: wait as long as it takes', positiveSeconds)
     .option('--no-wait', 'publish and print the message id, without waiting for the reply')
     .addOption(new Option('--json', 'print JSON lines (as the worker with --output json)'))
-    .action(async (amqpUrl: string, source: string | undefined, opts: { queue: string; timeout?: number; wait: boolean; json?: boolean }) => {
+    .option('--templates <dir>', "the worker's --templates, to check a message that names a Template as the worker will")
+    .action(async (amqpUrl: string, source: string | undefined, opts: { queue: string; timeout?: number; wait: boolean; json?: boolean; templates?: string }) => {
       exitCode = await send({
         amqpUrl,
         source,
@@ -32,6 +34,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
         timeoutSeconds: opts.timeout,
         wait: opts.wait,
         output: opts.json ? 'json' : 'text',
+        templates: templatesFrom(opts.templates),
         write,
         writeError,
       });
@@ -40,15 +43,24 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     .command('validate')
     .description("Check messages offline against the worker's schemas (exit 0 when all are valid, 2 otherwise).")
     .argument('<file...>', 'message files (- for stdin)')
-    .action(async (files: string[]) => {
-      exitCode = await validateFiles(files, (line) => write(`${line}\n`), (line) => writeError(`docker-dispatch: ${line}\n`));
+    .option('--templates <dir>', "the worker's --templates, to check messages that name a Template as the worker will")
+    .action(async (files: string[], opts: { templates?: string }) => {
+      exitCode = await validateFiles(files, (line) => write(`${line}\n`), (line) => writeError(`docker-dispatch: ${line}\n`), templatesFrom(opts.templates));
     });
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    if (err instanceof ConfigError) {
+      writeError(`docker-dispatch: ${err.message}\n`);
+      return 2;
+    }
     // commander has printed its own message (usage errors, --help).
     const code = (err as { exitCode?: number }).exitCode;
     return code === 0 ? 0 : 2;
   }
   return exitCode;
+}
+
+function templatesFrom(dir: string | undefined) {
+  return dir === undefined ? NO_TEMPLATES : loadTemplates(dir);
 }

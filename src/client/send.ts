@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type ConsumeMessage } from 'amqplib';
 import { parseMessage } from '../messages/parse.js';
+import type { Templates } from '../messages/templates.js';
 import type { Reply } from '../messages/types.js';
 import { createOutput, type OutputFormat } from '../output/output.js';
 import { addSecret, redact, redactUrl } from '../redact.js';
@@ -15,6 +16,8 @@ export interface SendOptions {
   /** Seconds to wait for the reply; absent: as long as it takes. */
   timeoutSeconds: number | undefined;
   wait: boolean;
+  /** Templates to check a message naming one against, as the worker will; absent: none. */
+  templates?: Templates;
   output: OutputFormat;
   write: (text: string) => void;
   writeError: (text: string) => void;
@@ -39,7 +42,7 @@ export async function send(options: SendOptions): Promise<number> {
   } catch (err) {
     return fail(EXIT.invalid, `cannot read the message: ${(err as Error).message}`);
   }
-  const parsed = parseMessage(read.body);
+  const parsed = parseMessage(read.body, { templates: options.templates });
   if (!parsed.ok) return fail(EXIT.invalid, `${read.from}: ${parsed.error.code}: ${parsed.error.message} (nothing was sent)`);
 
   try {

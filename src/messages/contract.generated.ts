@@ -423,6 +423,10 @@ export interface RestartMessage {
 export interface RunMessage {
   Dockercmd: 'run';
   /**
+   * Name of a template from the worker's --templates directory (a partial run message): merged in before validation, the message's own fields winning and Options merging key by key. An unknown name is InvalidMessage.
+   */
+  Template?: string;
+  /**
    * Image reference, for example `busybox` or `registry.example.com/team/app:1.2`. Pulled onto the chosen engine when it lacks it (see Options.Pull).
    */
   Image: string;
