@@ -11,9 +11,14 @@ export const EXIT = {
   timeout: 124,
 } as const;
 
-/** The exit code for a reply: the container's for a waited run, 0 for other successes, 1 for an error. */
+/**
+ * The exit code for a reply: the container's for a waited run (with Instances, the first non-zero one's), 0 for other
+ * successes, 1 for an error.
+ */
 export function exitCodeFor(reply: Reply): number {
   if (reply.Status === 'error') return EXIT.errorReply;
   if (reply.Dockercmd === 'run' && reply.ExitCode !== undefined) return reply.ExitCode;
+  // Instances: the first instance that exited non-zero decides.
+  if (reply.Dockercmd === 'run') return reply.Containers?.find((c) => c.ExitCode !== undefined && c.ExitCode !== 0)?.ExitCode ?? EXIT.ok;
   return EXIT.ok;
 }

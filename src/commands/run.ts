@@ -8,6 +8,7 @@ import { LABELS } from '../docker/labels.js';
 import type { RunMessage } from '../messages/types.js';
 import { createPulling } from './create-pulling.js';
 import { findEarlierContainer } from './earlier-container.js';
+import { runInstances } from './run-instances.js';
 import { containerName, type CommandContext, type CommandHandler, type CommandResult } from './context.js';
 
 /** Seconds a timed-out container gets between SIGTERM and SIGKILL. */
@@ -32,6 +33,7 @@ interface Plan {
  * A message that already has a container (an earlier attempt that died or lost its ack) adopts it instead.
  */
 export const run: CommandHandler<RunMessage> = async (message, ctx) => {
+  if (message.Instances !== undefined) return runInstances(message, ctx, run);
   const options = message.Options ?? {};
   const attach = new Set<string>(options.Attach ?? []);
   const plan: Plan = {

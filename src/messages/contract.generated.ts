@@ -341,7 +341,7 @@ export interface Reply {
    */
   Inspect?: {};
   /**
-   * The list command: containers across the engines.
+   * The list command's containers, or the instances of a run with Instances (in instance order).
    */
   Containers?: {
     /**
@@ -364,6 +364,25 @@ export interface Reply {
     Status?: string;
     Labels?: {
       [k: string]: string | undefined;
+    };
+    /**
+     * A run instance's exit code, when the run was waited for.
+     */
+    ExitCode?: number;
+    /**
+     * A run instance's attached stdout.
+     */
+    Stdout?: string;
+    /**
+     * A run instance's attached stderr.
+     */
+    Stderr?: string;
+    /**
+     * Why this run instance failed (the others may have succeeded).
+     */
+    Error?: {
+      Code: string;
+      Message: string;
     };
   }[];
   /**
@@ -434,6 +453,10 @@ export interface RunMessage {
    * Command and arguments, as in the image's CMD. Omitted: the image's default.
    */
   Cmd?: string[];
+  /**
+   * Start this many containers (1-100) from the one message, spread over the eligible engines by the placement strategy. The reply carries Containers (each Host, Id, Name, and ExitCode when waited) instead of Container; with Options.Name each is named <Name>-1 … <Name>-N.
+   */
+  Instances?: number;
   Options?: {
     /**
      * Container name; must be unused on the chosen engine. Omitted: the engine picks one.
