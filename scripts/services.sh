@@ -456,6 +456,46 @@ restart_rabbitmq_if_config_changed() {
 }
 
 # ---------------------------------------------------------------------------
+# 6. A local image registry on loopback (pull tests; engines allow 127.0.0.0/8
+#    registries over plain HTTP). Debian's docker-registry, our own instance
+#    and config, not the packaged service.
+# ---------------------------------------------------------------------------
+
+readonly REGISTRY_ADDR=127.0.0.1:5000
+readonly REGISTRY_DIR=$DATA_DIR/registry
+readonly REGISTRY_PIDFILE=$RUN_DIR/registry.pid
+
+registry_port_open() { timeout 2 bash -c 'exec 5<>/dev/tcp/127.0.0.1/5000' 2>/dev/null; }
+
+start_registry_if_needed() {
+  local pid i
+  pid=$(read_pidfile "$REGISTRY_PIDFILE")
+  if is_our_process "$pid" docker-registry "$REGISTRY_DIR/config.yml" && registry_port_open; then
+    log "registry: already up, reusing"
+    return 0
+  fi
+  if [[ ! -x /usr/bin/docker-registry ]]; then
+    log "registry: installing docker-registry"
+    DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 install -y docker-registry ||
+      log "warning: apt-get install docker-registry reported errors; checking the binary"
+    [[ -x /usr/bin/docker-registry ]] || die "docker-registry is still missing after apt-get install"
+  fi
+  mkdir -p "$REGISTRY_DIR/data" "$RUN_DIR" "$LOG_DIR"
+  printf '%s\n' 'version: 0.1' 'log:' '  level: warn' 'storage:' '  filesystem:' \
+    "    rootdirectory: $REGISTRY_DIR/data" '  delete:' '    enabled: true' 'http:' "  addr: $REGISTRY_ADDR" \
+    >"$REGISTRY_DIR/config.yml"
+  setsid docker-registry serve "$REGISTRY_DIR/config.yml" >>"$LOG_DIR/registry.log" 2>&1 </dev/null 3>&- 9>&- &
+  echo $! >"$REGISTRY_PIDFILE"
+  for ((i = 0; i < 50; i++)); do
+    pid_alive "$(read_pidfile "$REGISTRY_PIDFILE")" || break
+    registry_port_open && { log "registry: up on $REGISTRY_ADDR"; return 0; }
+    sleep 0.2
+  done
+  tail -n 20 "$LOG_DIR/registry.log" >&2 || true
+  die "the registry did not start on $REGISTRY_ADDR"
+}
+
+# ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
 
@@ -471,6 +511,7 @@ ensure_tls
 ensure_rabbit_conf
 restart_rabbitmq_if_config_changed
 start_rabbitmq_if_needed
+start_registry_if_needed
 
 # Bring both engines up in parallel: each takes 1-2 s normally, but a dockerd
 # restarting over containers that were left running spends ~10 s stopping them
@@ -506,4 +547,5 @@ export TEST_IMAGE=$TEST_IMAGE
 export DOCKER_HOST_TLS=https://127.0.0.1:23752
 export DOCKER_TLS_DIR=$TLS_DIR
 export AMQPS_URL=amqps://guest:guest@localhost:5671
+export TEST_REGISTRY=$REGISTRY_ADDR
 EOF

@@ -41,6 +41,7 @@ export interface CliOptions {
   amqpCa?: string;
   amqpCert?: string;
   amqpKey?: string;
+  templates?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -92,6 +93,7 @@ export function buildProgram(): Command {
     .option('--hosts <file>', 'JSON file of engines (Name, Address, Labels, MaxContainers, Tls); re-read on SIGHUP')
     .addOption(new Option('--strategy <name>', 'how a run picks its engine').choices([...STRATEGIES]).default('least-loaded'))
     .option('--health-interval <seconds>', 'between pings of each engine (with jitter)', seconds(0.1), DEFAULTS.healthIntervalMs / 1000)
+    .option('--templates <dir>', 'directory of run templates (<name>.json, each a partial run message) that messages name with "Template"')
     .option('--tls-ca <file>', 'CA for https:// engines without Tls of their own')
     .option('--tls-cert <file>', 'client certificate for https:// engines without Tls of their own')
     .option('--tls-key <file>', 'client key for https:// engines without Tls of their own')

@@ -12,6 +12,7 @@ import { createStrategy } from './docker/strategies/index.js';
 import type { Logger } from 'pino';
 import { createLogger } from './logger.js';
 import { loadSchemas } from './messages/schemas.js';
+import { loadTemplates, NO_TEMPLATES } from './messages/templates.js';
 import { createOutput } from './output/output.js';
 import { redact } from './redact.js';
 import { BrokerUnreachableError, Worker } from './worker.js';
@@ -34,9 +35,11 @@ async function main(argv: string[]): Promise<void> {
   let config: Readonly<WorkerConfig>;
   let engines: Engine[];
   let fromFile: EngineSpec[] = [];
+  let templates = NO_TEMPLATES;
   try {
     loadSchemas();
     fromFile = options.hosts ? await loadHostsFile(options.hosts) : [];
+    templates = options.templates ? loadTemplates(options.templates) : NO_TEMPLATES;
     config = toConfig(program.args, options, fromFile);
     engines = config.engines.map((spec) => new Engine(spec, config.defaultTls));
   } catch (err) {
@@ -60,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
 
   let worker: Worker;
   try {
-    worker = await Worker.start(config, { pool, output: createOutput(config.output), log });
+    worker = await Worker.start(config, { pool, output: createOutput(config.output), log, templates });
   } catch (err) {
     if (err instanceof BrokerUnreachableError) die(err.message);
     die(`cannot set up the queues: ${(err as Error).message}`);

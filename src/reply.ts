@@ -22,6 +22,11 @@ export function buildReply(
     Error: error ? { Code: error.code, Message: error.message } : undefined,
     Warnings: result.Warnings,
     Hosts: result.Hosts,
+    Inspect: result.Inspect,
+    Containers: result.Containers,
+    Images: result.Images,
+    Unreachable: result.Unreachable,
+    Pulled: result.Pulled,
   };
   // Absent rather than undefined, so the JSON has only the fields that apply.
   for (const key of Object.keys(reply) as (keyof Reply)[]) if (reply[key] === undefined) delete reply[key];

@@ -8,6 +8,7 @@ import type { WorkerConfig } from './config.js';
 import type { EnginePool } from './docker/pool.js';
 import { DispatchError } from './errors.js';
 import { parseMessage } from './messages/parse.js';
+import type { Templates } from './messages/templates.js';
 import type { CommandMessage, CommandResult } from './messages/types.js';
 import { OutcomeStore, type Outcome } from './outcomes.js';
 import { Policy } from './policy/policy.js';
@@ -23,6 +24,8 @@ export interface WorkerDeps {
   pool: EnginePool;
   output: Output;
   log: Logger;
+  /** --templates, merged into run messages that name one. */
+  templates?: Templates;
 }
 
 /** The session hold while no engine is healthy. */
@@ -147,7 +150,7 @@ export class Worker {
   private async carryOut(delivery: Delivery, messageId: string, identity: string | undefined, log: Logger): Promise<Outcome> {
     const { message } = delivery;
     const startedAt = performance.now();
-    const parsed = parseMessage(message.content, { maxBytes: this.config.maxMessageBytes });
+    const parsed = parseMessage(message.content, { maxBytes: this.config.maxMessageBytes, templates: this.deps.templates });
     const dockercmd = parsed.ok ? parsed.message.Dockercmd : parsed.dockercmd;
     let result: CommandResult = {};
     let error = parsed.ok ? undefined : parsed.error;

@@ -6,7 +6,9 @@ import type { Engine } from '../docker/engine.js';
 import { countManaged } from '../docker/pool.js';
 import { LABELS } from '../docker/labels.js';
 import type { RunMessage } from '../messages/types.js';
+import { createPulling } from './create-pulling.js';
 import { findEarlierContainer } from './earlier-container.js';
+import { runInstances } from './run-instances.js';
 import { containerName, type CommandContext, type CommandHandler, type CommandResult } from './context.js';
 
 /** Seconds a timed-out container gets between SIGTERM and SIGKILL. */
@@ -33,6 +35,7 @@ interface Plan {
 export const run: CommandHandler<RunMessage> = async (message, ctx) => {
   // The policy first: a refused message must not even adopt a container.
   ctx.policy.containerSettings(message);
+  if (message.Instances !== undefined) return runInstances(message, ctx, run);
   const options = message.Options ?? {};
   const attach = new Set<string>(options.Attach ?? []);
   const plan: Plan = {
@@ -171,7 +174,7 @@ async function finish(
  * reached. On an engine with MaxContainers it then checks, from the engine, that the new container is within the
  * capacity (several workers may have placed at the same instant); if not, it removes it and places again.
  */
-async function createOnSomeEngine(message: RunMessage, ctx: CommandContext): Promise<{ engine: Engine; container: Docker.Container }> {
+export async function createOnSomeEngine(message: RunMessage, ctx: CommandContext): Promise<{ engine: Engine; container: Docker.Container }> {
   const request = { host: message.Options?.Host, constraints: message.Options?.Constraints };
   for (;;) {
     let lastFailure: DispatchError | undefined;
@@ -179,7 +182,7 @@ async function createOnSomeEngine(message: RunMessage, ctx: CommandContext): Pro
       let container: Docker.Container;
       try {
         const options = { ...createOptions(message, ctx, engine), abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) };
-        container = await engine.docker.createContainer(options);
+        container = await createPulling(engine, options, message, ctx);
       } catch (err) {
         lastFailure = classifyDockerError(err, 'create', engine.id);
         // Network failures, timeouts and 5xx count against the engine's health; a 4xx is the message's doing.

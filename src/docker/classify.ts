@@ -1,7 +1,7 @@
 import { DispatchError, type ErrorContext } from '../errors.js';
 
 /** The Engine API calls the worker makes; a status code means different things for different calls. */
-export type DockerOperation = 'ping' | 'list' | 'create' | 'inspect' | 'attach' | 'logs' | 'wait' | 'start' | 'stop' | 'remove';
+export type DockerOperation = 'ping' | 'list' | 'create' | 'inspect' | 'attach' | 'logs' | 'wait' | 'start' | 'stop' | 'remove' | 'restart' | 'kill' | 'pull';
 
 /** Socket errors that mean the request never reached the engine, so trying another engine cannot duplicate work. */
 const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EACCES']);
@@ -54,7 +54,7 @@ export function classifyDockerError(
 }
 
 /** The engine's own words: its JSON `message`, else dockerode's text without its "(HTTP code N) label - " prefix. */
-function engineReason(failure: EngineFailure): string {
+export function engineReason(failure: EngineFailure): string {
   const fromJson = failure.json?.message;
   if (typeof fromJson === 'string' && fromJson !== '') return fromJson;
   const text = (failure.message ?? '').trim();

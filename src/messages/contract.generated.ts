@@ -1,6 +1,64 @@
 /* eslint-disable */
 // Generated from schemas/ by scripts/gen-types.mjs: do not edit by hand.
 
+// create.schema.json
+/**
+ * Create a container from Image without starting it, like `docker create`, on the engine the placement picks (Options.Host, Options.Constraints, the strategy). The reply has Container and Host; start it with the start command.
+ */
+export interface CreateMessage {
+  Dockercmd: 'create';
+  /**
+   * Image reference, for example `busybox` or `registry.example.com/team/app:1.2`. Pulled onto the chosen engine when it lacks it (see Options.Pull).
+   */
+  Image: string;
+  /**
+   * Command and arguments, as in the image's CMD. Omitted: the image's default.
+   */
+  Cmd?: string[];
+  Options?: {
+    /**
+     * Container name; must be unused on the chosen engine. Omitted: the engine picks one.
+     */
+    Name?: string;
+    /**
+     * Overrides the image's ENTRYPOINT.
+     */
+    Entrypoint?: string[];
+    /**
+     * Environment variables, each `KEY=value`.
+     */
+    Env?: string[];
+    /**
+     * Container labels. Keys starting with `docker-dispatch.` are reserved for the worker.
+     */
+    Labels?: {
+      [k: string]: string | undefined;
+    };
+    /**
+     * Working directory inside the container.
+     */
+    WorkingDir?: string;
+    /**
+     * User (name, uid, or uid:gid) the command runs as.
+     */
+    User?: string;
+    /**
+     * Pin the run to the engine with this name (an unknown name is InvalidMessage).
+     */
+    Host?: string;
+    /**
+     * Run only on engines whose labels include all of these; none matching is NoMatchingHost.
+     */
+    Constraints?: {
+      [k: string]: string | undefined;
+    };
+    /**
+     * When to pull the image onto the chosen engine first: `missing` (default) when the engine lacks it, `always`, or `never` (a missing image is then ImageNotFound). A pull that fails is ImageNotFound with the registry's reason.
+     */
+    Pull?: 'missing' | 'always' | 'never';
+  };
+}
+
 // hosts-file.schema.json
 /**
  * The --hosts file: the engines a worker dispatches to, beyond what the <dockerHost> argument can say. Re-read on SIGHUP.
@@ -40,6 +98,123 @@ export type HostsFile = {
  */
 export interface HostsMessage {
   Dockercmd: 'hosts';
+}
+
+// images.schema.json
+/**
+ * List the images on every engine, like `docker images` on each. An engine that cannot be asked is named in the reply's Unreachable.
+ */
+export interface ImagesMessage {
+  Dockercmd: 'images';
+}
+
+// inspect.schema.json
+/**
+ * Reply with the engine's document about a container (`docker inspect`), as Inspect. The container is looked up on every engine by exact name, full id or unique id prefix.
+ */
+export interface InspectMessage {
+  Dockercmd: 'inspect';
+  /**
+   * Container name, full id, or unique id prefix.
+   */
+  Container: string;
+}
+
+// kill.schema.json
+/**
+ * Send a signal to a running container, like `docker kill`. A container that is not running is a Conflict. The container is looked up on every engine by exact name, full id or unique id prefix.
+ */
+export interface KillMessage {
+  Dockercmd: 'kill';
+  /**
+   * Container name, full id, or unique id prefix.
+   */
+  Container: string;
+  Options?: {
+    /**
+     * Signal name (`SIGTERM`, `TERM`, `HUP`) or number. Default SIGKILL.
+     */
+    Signal?: string;
+  };
+}
+
+// list.schema.json
+/**
+ * List containers across all engines, like `docker ps` on each. An engine that cannot be asked is named in the reply's Unreachable, never silently left out.
+ */
+export interface ListMessage {
+  Dockercmd: 'list';
+  Options?: {
+    /**
+     * Also stopped (and created) containers. Default: running ones only.
+     */
+    All?: boolean;
+    /**
+     * Only containers carrying all of these labels with these values.
+     */
+    Labels?: {
+      [k: string]: string | undefined;
+    };
+    /**
+     * Only containers docker-dispatch created (label docker-dispatch.managed=true).
+     */
+    Managed?: boolean;
+  };
+}
+
+// logs.schema.json
+/**
+ * Reply with a container's logs so far (`docker logs`, not followed), stdout and stderr apart, each cut to the worker's --max-output bytes (the end is kept). The container is looked up on every engine by exact name, full id or unique id prefix.
+ */
+export interface LogsMessage {
+  Dockercmd: 'logs';
+  /**
+   * Container name, full id, or unique id prefix.
+   */
+  Container: string;
+  Options?: {
+    /**
+     * Only the last N lines of each stream. Default: all.
+     */
+    Tail?: number;
+    /**
+     * Only lines written at or after this time, in seconds since the Unix epoch.
+     */
+    Since?: number;
+    /**
+     * Start each line with its RFC 3339 timestamp.
+     */
+    Timestamps?: boolean;
+  };
+}
+
+// pull.schema.json
+/**
+ * Pull an image onto every engine (or Options.Host), like `docker pull`, following each pull to its end. A failure on any engine is PullFailed, with the registry's reason; the reply's Pulled lists the engines where it succeeded.
+ */
+export interface PullMessage {
+  Dockercmd: 'pull';
+  /**
+   * Image reference, e.g. `busybox`, `registry.example.com:5000/team/app:1.2` or `app@sha256:…`. Without a tag: `latest`.
+   */
+  Image: string;
+  Options?: {
+    /**
+     * Pull on the engine with this name only (an unknown name is InvalidMessage). Default: every engine.
+     */
+    Host?: string;
+    /**
+     * Registry credentials, sent to the engine only: never logged, echoed or put in a reply.
+     */
+    Auth?: {
+      Username?: string;
+      Password?: string;
+      /**
+       * The registry, e.g. `registry.example.com:5000`. Default: the image's.
+       */
+      ServerAddress?: string;
+    };
+  };
 }
 
 // remove.schema.json
@@ -96,15 +271,15 @@ export interface Reply {
     Name?: string;
   };
   /**
-   * The container's exit code, when the run was waited for (Options.Attach or Options.Remove).
+   * The container's exit code: for a run that was waited for (Options.Attach or Options.Remove), and for wait.
    */
   ExitCode?: number;
   /**
-   * Everything the container wrote on stdout, when STDOUT was attached.
+   * Everything the container wrote on stdout, when STDOUT was attached (run) or its logs were asked for (logs).
    */
   Stdout?: string;
   /**
-   * Everything the container wrote on stderr, when STDERR was attached.
+   * Everything the container wrote on stderr, when STDERR was attached (run) or its logs were asked for (logs).
    */
   Stderr?: string;
   /**
@@ -124,6 +299,7 @@ export interface Reply {
       | 'Conflict'
       | 'NoMatchingHost'
       | 'Timeout'
+      | 'PullFailed'
       | 'DockerUnavailable'
       | 'DockerError';
     Message: string;
@@ -161,6 +337,103 @@ export interface Reply {
      */
     Version?: string;
   }[];
+  /**
+   * The inspect command: the engine's document about the container, as `docker inspect` prints it.
+   */
+  Inspect?: {};
+  /**
+   * The list command's containers, or the instances of a run with Instances (in instance order).
+   */
+  Containers?: {
+    /**
+     * The engine's id.
+     */
+    Host: string;
+    Id: string;
+    /**
+     * Without the leading slash.
+     */
+    Name?: string;
+    Image?: string;
+    /**
+     * created, running, paused, restarting, removing, exited or dead.
+     */
+    State?: string;
+    /**
+     * As `docker ps` shows it, e.g. `Up 3 minutes`.
+     */
+    Status?: string;
+    Labels?: {
+      [k: string]: string | undefined;
+    };
+    /**
+     * A run instance's exit code, when the run was waited for.
+     */
+    ExitCode?: number;
+    /**
+     * A run instance's attached stdout.
+     */
+    Stdout?: string;
+    /**
+     * A run instance's attached stderr.
+     */
+    Stderr?: string;
+    /**
+     * Why this run instance failed (the others may have succeeded).
+     */
+    Error?: {
+      Code: string;
+      Message: string;
+    };
+  }[];
+  /**
+   * The images command: images on every engine.
+   */
+  Images?: {
+    /**
+     * The engine's id.
+     */
+    Host: string;
+    Id: string;
+    RepoTags: string[];
+    /**
+     * Bytes.
+     */
+    Size: number;
+  }[];
+  /**
+   * list and images: engines that could not be asked (their reasons are in Warnings); what they hold is missing from the reply.
+   */
+  Unreachable?: string[];
+  /**
+   * The pull command: the engines the image was pulled onto (on an error, those where it succeeded).
+   */
+  Pulled?: {
+    Host: string;
+    Image: string;
+    /**
+     * The image id on that engine.
+     */
+    Id: string;
+  }[];
+}
+
+// restart.schema.json
+/**
+ * Restart a container, like `docker restart`: stop it (SIGTERM, then SIGKILL after Options.Time seconds) and start it again. The container is looked up on every engine by exact name, full id or unique id prefix.
+ */
+export interface RestartMessage {
+  Dockercmd: 'restart';
+  /**
+   * Container name, full id, or unique id prefix.
+   */
+  Container: string;
+  Options?: {
+    /**
+     * Seconds to wait after SIGTERM before killing. Default 10; 0 kills at once.
+     */
+    Time?: number;
+  };
 }
 
 // run.schema.json
@@ -170,13 +443,21 @@ export interface Reply {
 export interface RunMessage {
   Dockercmd: 'run';
   /**
-   * Image reference, for example `busybox` or `registry.example.com/team/app:1.2`. It must already be on the chosen engine.
+   * Name of a template from the worker's --templates directory (a partial run message): merged in before validation, the message's own fields winning and Options merging key by key. An unknown name is InvalidMessage.
+   */
+  Template?: string;
+  /**
+   * Image reference, for example `busybox` or `registry.example.com/team/app:1.2`. Pulled onto the chosen engine when it lacks it (see Options.Pull).
    */
   Image: string;
   /**
    * Command and arguments, as in the image's CMD. Omitted: the image's default.
    */
   Cmd?: string[];
+  /**
+   * Start this many containers (1-100) from the one message, spread over the eligible engines by the placement strategy. The reply carries Containers (each Host, Id, Name, and ExitCode when waited) instead of Container; with Options.Name each is named <Name>-1 … <Name>-N.
+   */
+  Instances?: number;
   Options?: {
     /**
      * Container name; must be unused on the chosen engine. Omitted: the engine picks one.
@@ -238,7 +519,23 @@ export interface RunMessage {
      * Most processes in the container. Above --max-pids-limit is Denied; absent: --default-pids-limit.
      */
     PidsLimit?: number;
+    /**
+     * When to pull the image onto the chosen engine first: `missing` (default) when the engine lacks it, `always`, or `never` (a missing image is then ImageNotFound). A pull that fails is ImageNotFound with the registry's reason.
+     */
+    Pull?: 'missing' | 'always' | 'never';
   };
+}
+
+// start.schema.json
+/**
+ * Start a created or stopped container, like `docker start`. Starting a running container is not an error. The container is looked up on every engine by exact name, full id or unique id prefix.
+ */
+export interface StartMessage {
+  Dockercmd: 'start';
+  /**
+   * Container name, full id, or unique id prefix.
+   */
+  Container: string;
 }
 
 // stop.schema.json
@@ -257,4 +554,16 @@ export interface StopMessage {
      */
     Time?: number;
   };
+}
+
+// wait.schema.json
+/**
+ * Wait until a container stops, like `docker wait`, and reply with its ExitCode. A container that is not running answers at once with its last exit code. There is no deadline: the message stays unacked until the container stops. The container is looked up on every engine by exact name, full id or unique id prefix.
+ */
+export interface WaitMessage {
+  Dockercmd: 'wait';
+  /**
+   * Container name, full id, or unique id prefix.
+   */
+  Container: string;
 }

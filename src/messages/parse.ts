@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { DispatchError } from '../errors.js';
 import { loadSchemas, schemaAt, type SchemaRegistry } from './schemas.js';
+import { applyTemplate, NO_TEMPLATES, type Templates } from './templates.js';
 import type { CommandMessage } from './types.js';
 
 /** The outcome of reading a message body: a valid command, or the error to reply with (and the command it named). */
@@ -19,13 +20,18 @@ export interface ParseOptions {
   /** Largest body accepted, checked before parsing. */
   maxBytes?: number;
   registry?: SchemaRegistry;
+  /** --templates: a run naming a Template is merged with it before validation. */
+  templates?: Templates;
 }
 
 /**
  * Reads a message body: at most `maxBytes`, UTF-8 JSON, an object naming a known Dockercmd, valid against that
  * command's schema.
  */
-export function parseMessage(body: Buffer, { maxBytes = Infinity, registry = loadSchemas() }: ParseOptions = {}): ParseResult {
+export function parseMessage(
+  body: Buffer,
+  { maxBytes = Infinity, registry = loadSchemas(), templates = NO_TEMPLATES }: ParseOptions = {},
+): ParseResult {
   if (body.length > maxBytes) {
     return { ok: false, error: invalid(`the message is ${body.length} bytes, more than the ${maxBytes} this worker accepts (--max-message-bytes)`) };
   }
@@ -39,7 +45,12 @@ export function parseMessage(body: Buffer, { maxBytes = Infinity, registry = loa
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, error: invalid(`the message must be a JSON object with a Dockercmd field, not ${describe(value)}`) };
   }
-  const fields = value as Record<string, unknown>;
+  let fields = value as Record<string, unknown>;
+  try {
+    fields = applyTemplate(fields, templates);
+  } catch (err) {
+    return { ok: false, dockercmd: 'run', error: err as DispatchError };
+  }
   const known = [...registry.commands.keys()].join(', ');
   const dockercmd = fields.Dockercmd;
   if (dockercmd === undefined) {

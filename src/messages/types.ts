@@ -1,11 +1,61 @@
-import type { HostsMessage, RemoveMessage, Reply, RunMessage, StopMessage } from './contract.generated.js';
+import type {
+  CreateMessage,
+  HostsMessage,
+  ImagesMessage,
+  InspectMessage,
+  KillMessage,
+  ListMessage,
+  LogsMessage,
+  PullMessage,
+  RemoveMessage,
+  Reply,
+  RestartMessage,
+  RunMessage,
+  StartMessage,
+  StopMessage,
+  WaitMessage,
+} from './contract.generated.js';
 
-export type { HostsFile, HostsMessage, RemoveMessage, Reply, RunMessage, StopMessage } from './contract.generated.js';
+export type {
+  CreateMessage,
+  HostsFile,
+  HostsMessage,
+  ImagesMessage,
+  InspectMessage,
+  KillMessage,
+  ListMessage,
+  LogsMessage,
+  PullMessage,
+  RemoveMessage,
+  Reply,
+  RestartMessage,
+  RunMessage,
+  StartMessage,
+  StopMessage,
+  WaitMessage,
+} from './contract.generated.js';
 
 /** Any valid command message (one per schema in schemas/ except the reply's). */
-export type CommandMessage = RunMessage | StopMessage | RemoveMessage | HostsMessage;
+export type CommandMessage =
+  | RunMessage
+  | StopMessage
+  | RemoveMessage
+  | HostsMessage
+  | CreateMessage
+  | StartMessage
+  | RestartMessage
+  | KillMessage
+  | WaitMessage
+  | InspectMessage
+  | LogsMessage
+  | ListMessage
+  | ImagesMessage
+  | PullMessage;
 
 export type Dockercmd = CommandMessage['Dockercmd'];
 
 /** The reply fields a command fills in; the worker adds Dockercmd, Status, MessageId and Error. */
-export type CommandResult = Pick<Reply, 'Host' | 'Container' | 'ExitCode' | 'Stdout' | 'Stderr' | 'Truncated' | 'Warnings' | 'Hosts'>;
+export type CommandResult = Pick<
+  Reply,
+  'Host' | 'Container' | 'ExitCode' | 'Stdout' | 'Stderr' | 'Truncated' | 'Warnings' | 'Hosts' | 'Inspect' | 'Containers' | 'Images' | 'Unreachable' | 'Pulled'
+>;

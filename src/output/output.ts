@@ -1,5 +1,6 @@
 import type { Reply } from '../messages/types.js';
 import { LineSplitter } from './line-splitter.js';
+import { summarizeListing } from './result-summary.js';
 
 export type OutputFormat = 'text' | 'json';
 export type StreamName = 'stdout' | 'stderr';
@@ -47,7 +48,17 @@ export function jsonOutputLine(source: OutputSource, stream: StreamName, line: s
   return `${JSON.stringify({ Type: 'Output', MessageId: source.messageId, Host: source.host, Container: source.container, Stream: stream, Line: line })}\n`;
 }
 
-const DONE: Record<string, string> = { run: 'started', stop: 'stopped', remove: 'removed' };
+const DONE: Record<string, string> = {
+  run: 'started',
+  stop: 'stopped',
+  remove: 'removed',
+  create: 'created',
+  start: 'started',
+  restart: 'restarted',
+  kill: 'killed',
+  inspect: 'inspected',
+  logs: 'logs read',
+};
 
 /** `ok run hello on a: exited with code 0 in 1.20 s`; `error stop web: ContainerNotFound: … (message 42)`. */
 export function textResultLine(reply: Reply, durationMs: number): string {
@@ -63,7 +74,7 @@ export function textResultLine(reply: Reply, durationMs: number): string {
       ? `exited with code ${reply.ExitCode}`
       : hosts !== undefined
         ? `engines ${hosts}`
-        : (DONE[reply.Dockercmd ?? ''] ?? 'done');
+        : (summarizeListing(reply) ?? DONE[reply.Dockercmd ?? ''] ?? 'done');
   return `${subject}: ${what} in ${seconds}\n`;
 }
 

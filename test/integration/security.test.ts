@@ -83,6 +83,20 @@ describe('security policy', () => {
     expect((await countCreates(h.engines.a, since, label)) + (await countCreates(h.engines.b, since, label))).toBe(0);
   });
 
+  it('refuses create and pull of an image no rule allows, with Denied, before any engine acts', async () => {
+    const messageId = unique('denied-create');
+    const since = Math.floor(Date.now() / 1000);
+    const created = await request({ Dockercmd: 'create', Image: 'busybox', Cmd: ['true'] }, messageId);
+    expect(created).toMatchObject({ Status: 'error', Error: { Code: 'Denied' } });
+    const label = [`docker-dispatch.message-id=${messageId}`];
+    expect((await countCreates(h.engines.a, since, label)) + (await countCreates(h.engines.b, since, label))).toBe(0);
+    const pulled = await request({ Dockercmd: 'pull', Image: 'busybox:latest' });
+    expect(pulled).toMatchObject({ Status: 'error', Error: { Code: 'Denied' } });
+    expect(pulled).not.toHaveProperty('Pulled');
+    await h.broker.take(h.deadLetterQueue);
+    await h.broker.take(h.deadLetterQueue);
+  });
+
   it.each([
     ['Privileged', { Privileged: true }],
     ['HostConfig', { HostConfig: { Privileged: true } }],

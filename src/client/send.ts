@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import amqp, { type ConsumeMessage } from 'amqplib';
+import { parseMessage } from '../messages/parse.js';
+import type { Templates } from '../messages/templates.js';
+import type { Reply } from '../messages/types.js';
+import { createOutput, type OutputFormat } from '../output/output.js';
+import { addSecret, redact, redactUrl } from '../redact.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { readMessage } from './read-message.js';
+
+export interface SendOptions {
+  amqpUrl: string;
+  /** The message: a file, `-` (stdin) or the JSON itself; absent: stdin. */
+  source: string | undefined;
+  queue: string;
+  /** Seconds to wait for the reply; absent: as long as it takes. */
+  timeoutSeconds: number | undefined;
+  wait: boolean;
+  /** Templates to check a message naming one against, as the worker will; absent: none. */
+  templates?: Templates;
+  output: OutputFormat;
+  write: (text: string) => void;
+  writeError: (text: string) => void;
+}
+
+/** Longest wait for the broker to accept the connection. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * `docker-dispatch send`: validates the message locally (nothing is published when it is invalid), publishes it with
+ * a fresh message_id and correlation_id and an exclusive reply queue, waits for the reply, prints the output and the
+ * result as the worker does, and returns the exit code (see EXIT).
+ */
+export async function send(options: SendOptions): Promise<number> {
+  const fail = (code: number, text: string) => {
+    options.writeError(`docker-dispatch: ${redact(text)}\n`);
+    return code;
+  };
+  let read: { body: Buffer; from: string };
+  try {
+    read = await readMessage(options.source);
+  } catch (err) {
+    return fail(EXIT.invalid, `cannot read the message: ${(err as Error).message}`);
+  }
+  const parsed = parseMessage(read.body, { templates: options.templates });
+  if (!parsed.ok) return fail(EXIT.invalid, `${read.from}: ${parsed.error.code}: ${parsed.error.message} (nothing was sent)`);
+
+  try {
+    const password = new URL(options.amqpUrl).password;
+    if (password) addSecret(password);
+  } catch {
+    return fail(EXIT.errorReply, `invalid AMQP URL "${redact(options.amqpUrl)}"`);
+  }
+  let connection: amqp.ChannelModel;
+  try {
+    connection = await amqp.connect(options.amqpUrl, { timeout: CONNECT_TIMEOUT_MS });
+  } catch (err) {
+    return fail(EXIT.errorReply, `cannot connect to ${redactUrl(options.amqpUrl)}: ${(err as Error).message}`);
+  }
+  try {
+    return await exchange(connection, read.body, options, fail);
+  } catch (err) {
+    return fail(EXIT.errorReply, (err as Error).message);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+async function exchange(
+  connection: amqp.ChannelModel,
+  body: Buffer,
+  options: SendOptions,
+  fail: (code: number, text: string) => number,
+): Promise<number> {
+  const channel = await connection.createConfirmChannel();
+  const messageId = randomUUID();
+  const correlationId = randomUUID();
+  let replyTo: string | undefined;
+  let reply: Promise<Reply> | undefined;
+  if (options.wait) {
+    // n.b. exclusive and auto-deleted: the reply queue lives as long as this client's connection.
+    replyTo = (await channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
+    reply = new Promise<Reply>((resolve) => {
+      void channel.consume(
+        replyTo!,
+        (msg: ConsumeMessage | null) => {
+          if (msg && msg.properties.correlationId === correlationId) resolve(JSON.parse(msg.content.toString('utf8')) as Reply);
+        },
+        { noAck: true },
+      );
+    });
+  }
+  let returned = false;
+  channel.on('return', () => (returned = true));
+  const sentAt = performance.now();
+  channel.sendToQueue(options.queue, body, {
+    persistent: true,
+    mandatory: true,
+    contentType: 'application/json',
+    messageId,
+    correlationId,
+    ...(replyTo === undefined ? {} : { replyTo }),
+  });
+  await channel.waitForConfirms();
+  // n.b. a mandatory message that no queue takes comes back (basic.return) before its confirm.
+  if (returned) return fail(EXIT.errorReply, `there is no queue "${options.queue}" (is a worker running with -q ${options.queue}?): nothing was sent`);
+  if (!reply) {
+    options.write(`${messageId}\n`);
+    return EXIT.ok;
+  }
+  const timeoutMs = options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const answer = await Promise.race([
+    reply,
+    ...(timeoutMs === undefined ? [] : [new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]),
+  ]);
+  clearTimeout(timer);
+  if (!answer) return fail(EXIT.timeout, `no reply within ${options.timeoutSeconds} s (message ${messageId}); it may still be carried out`);
+  print(answer, performance.now() - sentAt, options);
+  return exitCodeFor(answer);
+}
+
+/** The reply's output and result, in the worker's text or JSON forms. */
+function print(reply: Reply, durationMs: number, options: SendOptions): void {
+  const output = createOutput(options.output, options.write);
+  const source = { messageId: reply.MessageId, host: reply.Host ?? '', container: reply.Container?.Name ?? reply.Container?.Id.slice(0, 12) ?? '' };
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const text = stream === 'stdout' ? reply.Stdout : reply.Stderr;
+    if (!text) continue;
+    const sink = output.stream(source, stream);
+    sink.write(Buffer.from(text));
+    sink.end();
+  }
+  output.result(reply, durationMs);
+}

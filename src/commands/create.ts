@@ -1,0 +1,26 @@
+import { classifyDockerError } from '../docker/classify.js';
+import type { CreateMessage, RunMessage } from '../messages/types.js';
+import { containerName, type CommandHandler } from './context.js';
+import { findEarlierContainer } from './earlier-container.js';
+import { createOnSomeEngine } from './run.js';
+
+/**
+ * `docker create` on the engine the placement picks, with run's container options (labels, network, Options.Host,
+ * Options.Constraints, capacity). A message that already made its container (an earlier attempt) answers with it.
+ */
+export const create: CommandHandler<CreateMessage> = async (message, ctx) => {
+  // The policy first: a refused message must not even answer with an earlier container.
+  ctx.policy.containerSettings({ ...message, Dockercmd: 'run' });
+  const earlier = await findEarlierContainer(ctx);
+  // A create message is a run message without Attach, Remove and Timeout: run's creation applies as it is.
+  const { engine, container } = earlier
+    ? { engine: earlier.engine, container: earlier.engine.docker.getContainer(earlier.id) }
+    : await createOnSomeEngine({ ...message, Dockercmd: 'run' } satisfies RunMessage, ctx);
+  if (earlier) ctx.log.info({ host: engine.id, container: earlier.id }, 'answering with the container an earlier attempt created');
+  try {
+    const info = await container.inspect({ abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+    return { Host: engine.id, Container: { Id: info.Id, Name: containerName(info.Name) } };
+  } catch (err) {
+    throw classifyDockerError(err, 'inspect', engine.id, { container: { Id: container.id } });
+  }
+};

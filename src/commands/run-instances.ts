@@ -1,0 +1,60 @@
+import { DispatchError } from '../errors.js';
+import type { RunMessage } from '../messages/types.js';
+import type { CommandContext, CommandResult } from './context.js';
+
+type Instance = NonNullable<CommandResult['Containers']>[number];
+type RunOne = (message: RunMessage, ctx: CommandContext) => Promise<CommandResult>;
+
+/**
+ * A run with `Instances: N`: N runs of the same message at once, each placed by the strategy on its own (so they
+ * spread over the eligible engines), named `<Name>-i` when the message has a Name, and each with an identity of its
+ * own (`<message id>-i`), so a redelivered message adopts each instance's container as a single run would.
+ *
+ * The reply lists every instance in order (Host, Id, Name, ExitCode and output when waited; Error for one that
+ * failed). When any failed, the message fails with the first failure's code, which decides its fate as for a single
+ * run: dead-lettered for a permanent failure, retried for a transient one (the retry adopts the instances that exist).
+ */
+export async function runInstances(message: RunMessage, ctx: CommandContext, runOne: RunOne): Promise<CommandResult> {
+  const count = message.Instances ?? 1;
+  const { Instances: _instances, ...single } = message;
+  const settled = await Promise.allSettled(
+    Array.from({ length: count }, (_, index) => {
+      const n = index + 1;
+      const name = single.Options?.Name;
+      const one: RunMessage = { ...single, Options: { ...single.Options, ...(name === undefined ? {} : { Name: `${name}-${n}` }) } };
+      const instanceCtx: CommandContext = {
+        ...ctx,
+        messageId: `${ctx.messageId}-${n}`,
+        identity: ctx.identity === undefined ? undefined : `${ctx.identity}-${n}`,
+        log: ctx.log.child({ instance: n }),
+      };
+      return runOne(one, instanceCtx);
+    }),
+  );
+  const failures: DispatchError[] = [];
+  const containers = settled.map((outcome): Instance => {
+    const error = outcome.status === 'rejected' ? asDispatchError(outcome.reason) : undefined;
+    if (error) failures.push(error);
+    const result = outcome.status === 'fulfilled' ? outcome.value : (error?.partial ?? {});
+    const container = result.Container ?? error?.context.container;
+    return {
+      Host: result.Host ?? error?.context.host ?? '',
+      Id: container?.Id ?? '',
+      ...(container?.Name === undefined ? {} : { Name: container.Name }),
+      ...(result.ExitCode === undefined ? {} : { ExitCode: result.ExitCode }),
+      ...(result.Stdout === undefined ? {} : { Stdout: result.Stdout }),
+      ...(result.Stderr === undefined ? {} : { Stderr: result.Stderr }),
+      ...(error ? { Error: { Code: error.code, Message: error.message } } : {}),
+    };
+  });
+  const result: CommandResult = { Containers: containers };
+  if (settled.some((o) => o.status === 'fulfilled' && o.value.Truncated) || failures.some((f) => f.partial?.Truncated)) result.Truncated = true;
+  const first = failures[0];
+  if (!first) return result;
+  throw new DispatchError(first.code, `${failures.length} of ${count} instances failed; the first: ${first.message}`, { cause: first, partial: result });
+}
+
+function asDispatchError(reason: unknown): DispatchError {
+  if (reason instanceof DispatchError) return reason;
+  return new DispatchError('DockerError', `unexpected error: ${(reason as Error)?.message ?? String(reason)}`, { cause: reason });
+}
