@@ -58,6 +58,14 @@ stop_engine c &
 pid_c=$!
 wait "$pid_a" "$pid_b" "$pid_c" || true
 
+# The local image registry (pid file written by services.sh).
+registry_pid=$(cat "$RUN_DIR/registry.pid" 2>/dev/null || true)
+if [[ -n $registry_pid ]] && pid_alive "$registry_pid" && grep -qa docker-registry "/proc/$registry_pid/cmdline" 2>/dev/null; then
+  log "registry: stopping (pid $registry_pid)"
+  kill "$registry_pid" 2>/dev/null || true
+fi
+rm -f "$RUN_DIR/registry.pid"
+
 if timeout 30 rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
   log "rabbitmq: stopping"
   # With the pid file argument, rabbitmqctl also waits for the VM to exit.
