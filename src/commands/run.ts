@@ -76,6 +76,7 @@ async function startAndFollow(plan: Plan, ctx: CommandContext, engine: Engine, c
     throw err instanceof DispatchError ? err.withContext({ host, container: ref }) : err;
   }
   ctx.log.debug({ host, container: ref.Name }, 'container started');
+  ctx.onContainer?.(host, ref);
   if (!exit) return { Host: host, Container: ref };
   return finish(plan, ctx, engine, container, ref, { exit: exit.exitCode, output, startedAt: Date.now() });
 }
@@ -86,6 +87,7 @@ async function follow(plan: Plan, ctx: CommandContext, engine: Engine, container
   const step = stepper(host, ctx);
   const info = await step('inspect', { Id: container.id }, (abortSignal) => container.inspect({ abortSignal }));
   const ref = { Id: info.Id, Name: containerName(info.Name) };
+  ctx.onContainer?.(host, ref);
   if (!plan.waitForExit) return { Host: host, Container: ref };
   // n.b. followed logs replay what was written before and end when the container stops, running or not.
   const output = plan.attachOutput
