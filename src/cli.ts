@@ -7,8 +7,12 @@ import { checkEngines } from './docker/check.js';
 import { Engine } from './docker/engine.js';
 import { EnginePool } from './docker/pool.js';
 import { reportEarlierContainers } from './docker/reconcile.js';
+import { withBrokerHint, withEngineHint } from './hints.js';
+import { startOperations, type Operations } from './http/operations.js';
+import { HttpListenError } from './http/server.js';
 import { createLogger } from './logger.js';
 import { loadSchemas } from './messages/schemas.js';
+import { useColor } from './output/colors.js';
 import { createOutput, type OutputFormat } from './output/output.js';
 import { addSecret, redact, redactUrl } from './redact.js';
 import { BrokerUnreachableError, Worker } from './worker.js';
@@ -30,6 +34,12 @@ function wholeNumber(what: string) {
     if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${what} must be a whole number ≥ 0.`);
     return n;
   };
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number, 0 to 65535 (0: any free port).');
+  return n;
 }
 
 function seconds(value: string): number {
@@ -60,6 +70,12 @@ export function buildProgram(): Command {
     .option('--retry-delay <seconds>', 'how long a retried message waits in <queue>.retry', seconds, DEFAULTS.retryDelayMs / 1000)
     .option('--max-output <bytes>', 'most bytes of each attached stream a reply carries (the end is kept)', positiveInt('--max-output'), DEFAULTS.maxOutputBytes)
     .option('--max-message-bytes <bytes>', 'largest message body accepted', positiveInt('--max-message-bytes'), DEFAULTS.maxMessageBytes)
+    .addOption(
+      new Option('--http-port <port>', 'serve /metrics, /healthz, /readyz and the status page on this port (0: any free port; default: no HTTP)')
+        .argParser(port)
+        .env('DOCKER_DISPATCH_HTTP_PORT'),
+    )
+    .addOption(new Option('--http-host <address>', 'address the HTTP endpoint listens on').default(DEFAULTS.httpHost).env('DOCKER_DISPATCH_HTTP_HOST'))
     .showHelpAfterError('(run docker-dispatch --help for usage)');
 }
 
@@ -76,6 +92,8 @@ interface CliOptions {
   retryDelay: number;
   maxOutput: number;
   maxMessageBytes: number;
+  httpPort?: number;
+  httpHost: string;
 }
 
 /** Turns parsed arguments into a frozen config; a bad value is a ConfigError or AddressError naming it. */
@@ -106,6 +124,7 @@ export function toConfig(dockerHost: string, amqpUrl: string, options: CliOption
     requestTimeoutMs: DEFAULTS.requestTimeoutMs,
     shutdownTimeoutMs: Math.round(options.shutdownTimeout * 1000),
     pingTimeoutMs: DEFAULTS.pingTimeoutMs,
+    http: options.httpPort === undefined ? undefined : { host: options.httpHost, port: options.httpPort },
   });
 }
 
@@ -132,25 +151,38 @@ async function main(argv: string[]): Promise<void> {
   } catch (err) {
     die(`cannot load the message schemas: ${(err as Error).message}`);
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, { pretty: process.stderr.isTTY === true });
   const engines = config.engines.map((spec) => new Engine(spec));
   const answering = await checkEngines(engines, config.pingTimeoutMs);
-  if (answering.length === 0) die(`no Docker engine answers: ${answering.failures.join('; ')}`);
+  if (answering.length === 0) die(withEngineHint(`no Docker engine answers: ${answering.failures.join('; ')}`));
   for (const failure of answering.failures) {
     // It stays in the pool: runs skip it while it refuses connections, and it is used again once it is back.
-    log.warn(`Docker engine does not answer at start-up: ${failure}`);
+    log.warn(withEngineHint(`Docker engine does not answer at start-up, carrying on with the others: ${failure}`));
   }
 
   const pool = new EnginePool(engines);
   await reportEarlierContainers(pool, config.queues.queue, log);
 
+  let operations: Operations | undefined;
+  if (config.http) {
+    const info = { version, queue: config.queues.queue, prefetch: config.prefetch };
+    try {
+      operations = await startOperations({ listen: config.http, engines, info, log });
+    } catch (err) {
+      if (err instanceof HttpListenError) die(err.message);
+      throw err;
+    }
+  }
+
   let worker: Worker;
   try {
-    worker = await Worker.start(config, { pool, output: createOutput(config.output), log });
+    const output = createOutput(config.output, undefined, { color: useColor(process.stdout.isTTY, process.env) });
+    worker = await Worker.start(config, { pool, output, log, observer: operations?.observer });
   } catch (err) {
-    if (err instanceof BrokerUnreachableError) die(err.message);
-    die(`cannot set up the queues: ${(err as Error).message}`);
+    if (err instanceof BrokerUnreachableError) die(withBrokerHint(err.message));
+    die(`cannot set up the queues: ${(err as Error).message} (does the user have configure and write permissions on the vhost?)`);
   }
+  operations?.track(worker);
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -166,6 +198,7 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   await worker.stopped;
+  await operations?.close();
   log.info('stopped');
   process.exit(0);
 }
