@@ -39,8 +39,13 @@ function duration(ms) {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/** 12 s, 3 min, 2 h 5 min: seconds only while under a minute. */
+function coarse(ms) {
+  return ms < 60000 ? `${Math.floor(ms / 1000)} s` : duration(ms).replace(/ \d+ s$/, '');
+}
+
 function ago(ms) {
-  return ms < 5000 ? 'just now' : `${duration(ms).replace(/ \d+ s$/, '')} ago`;
+  return ms < 5000 ? 'just now' : `${coarse(ms)} ago`;
 }
 
 function cell(label, content, cls) {
@@ -55,15 +60,15 @@ function renderHeader(doc) {
   ready.textContent = doc.readiness.ready ? 'ready' : 'not ready';
   ready.className = `pill ${doc.readiness.ready ? 'ok' : 'bad'}`;
   const amqp = $('amqp');
-  const since = ago(doc.now - doc.worker.amqp.since).replace(' ago', '');
-  amqp.textContent = doc.worker.amqp.connected ? `RabbitMQ connected (${since})` : `RabbitMQ disconnected (${since})`;
+  const since = coarse(doc.now - doc.worker.amqp.since);
+  amqp.textContent = `RabbitMQ ${doc.worker.amqp.connected ? 'connected' : 'disconnected'} for ${since}`;
   amqp.className = `pill ${doc.worker.amqp.connected ? 'ok' : 'bad'}`;
   const reasons = $('reasons');
   reasons.hidden = doc.readiness.ready;
   reasons.textContent = doc.readiness.reasons.join(' · ');
   $('n-progress').textContent = String(doc.inProgress.length);
   for (const key of ['ok', 'dead-lettered', 'retried', 'error', 'received']) $(`n-${key}`).textContent = String(doc.totals[key]);
-  $('footer').textContent = `docker-dispatch ${doc.version} · up ${duration(doc.now - doc.startedAt)}`;
+  $('footer').textContent = `docker-dispatch ${doc.version} · up ${coarse(doc.now - doc.startedAt)}`;
 }
 
 function renderEngines(doc) {
@@ -172,7 +177,7 @@ function renderRecent(doc) {
         cell('Command', result.command ?? '(none)'),
         cell('Container', result.container, 'mono'),
         cell('Engine', result.host),
-        cell('Exit', result.exitCode === undefined ? undefined : String(result.exitCode), result.exitCode ? 'nonzero' : undefined),
+        cell('Exit', result.exitCode === undefined ? undefined : el('span', { class: result.exitCode ? 'nonzero' : '', text: String(result.exitCode) })),
         cell('Duration', duration(result.durationMs)),
         cell('Finished', ago(doc.now - result.finishedAt)),
         cell('Output', outputOf(result)),
