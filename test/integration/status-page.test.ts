@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser } from '../support/browser.js';
+import { nextRefresh, openBrowser } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { statusUrl } from '../support/http.js';
 import { unique } from '../support/services.js';
@@ -72,7 +72,7 @@ describe('the status page, in a real browser', () => {
     await output.locator('summary').click();
     await expect.poll(() => output.locator('pre').first().innerText()).toBe('report: 1,204 rows\nwritten to /out/report.csv');
     // It stays open across the page's own refreshes.
-    await page.waitForFunction((before) => document.body.dataset.updated !== before, await page.evaluate(() => document.body.dataset.updated));
+    await nextRefresh(page);
     expect(await recentRow(names.report).locator('details pre').first().isVisible()).toBe(true);
 
     // The throughput chart has bars for the finished messages.
@@ -81,7 +81,7 @@ describe('the status page, in a real browser', () => {
 
     await page.screenshot({ path: `${ARTIFACTS}status-page.png`, fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.waitForFunction((before) => document.body.dataset.updated !== before, await page.evaluate(() => document.body.dataset.updated));
+    await nextRefresh(page);
     await page.screenshot({ path: `${ARTIFACTS}status-page-phone.png`, fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
 

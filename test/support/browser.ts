@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium, which scripts/services.sh installs. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -34,4 +34,11 @@ export async function openBrowser(viewport = { width: 1280, height: 900 }): Prom
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Waits until the status page has redrawn itself once more (it polls the worker every two seconds). */
+export async function nextRefresh(page: Page): Promise<void> {
+  const before = await page.locator('body').getAttribute('data-updated');
+  // n.b. a selector, not waitForFunction: the page's Content-Security-Policy forbids evaluating strings.
+  await page.locator(before === null ? 'body[data-updated]' : `body:not([data-updated="${before}"])`).waitFor({ state: 'attached' });
 }
