@@ -89,7 +89,7 @@ export class Worker {
           Promise.allSettled([...this.inFlight]).then(() => true),
           sleep(this.config.shutdownTimeoutMs, false, { ref: false }),
         ]);
-        if (!finished) log.warn({ inFlight: this.inFlight.size }, 'shutdown timeout passed: unfinished messages go back to the queue');
+        if (!finished) log.warn({ inFlight: this.inFlight.size }, 'shutdown timeout passed: unfinished messages go back to the queue, and the next worker adopts their containers (raise --shutdown-timeout to let long runs finish)');
       }
       await this.session.close();
       this.state = 'stopped';
@@ -100,7 +100,7 @@ export class Worker {
 
   private onDelivery(delivery: Delivery): void {
     const work = this.handle(delivery).catch(async (err: unknown) => {
-      this.deps.log.error({ err }, 'unexpected failure handling a message (a bug): it goes back to the queue');
+      this.deps.log.error({ err }, 'unexpected failure handling a message (a bug: please report it with this line): the message goes back to the queue');
       await Promise.race([sleep(BUG_REQUEUE_DELAY_MS), this.draining]);
       this.session.settle(delivery, 'nack');
     });
@@ -214,7 +214,7 @@ export class Worker {
       try {
         await publisher.retry(message, attempt + 1, error);
       } catch (err) {
-        log.warn({ err }, 'could not queue the retry; the message stays unacked and the broker will redeliver it');
+        log.warn({ err }, 'could not queue the retry; the message stays unacked and the broker will redeliver it (check that the retry queue exists and RabbitMQ is healthy)');
         return finishedAs('error', outcome);
       }
       return finishedAs(this.session.settle(delivery, 'ack') ? 'retried' : 'error', outcome);
@@ -260,6 +260,6 @@ function finishedAs(settlement: Settlement, outcome: Outcome, reply = outcome.re
 }
 
 function unexpected(err: unknown, log: Logger): DispatchError {
-  log.error({ err }, 'unexpected error (a bug): dead-lettering the message');
+  log.error({ err }, 'unexpected error (a bug: please report it with this line): dead-lettering the message');
   return new DispatchError('DockerError', `unexpected error: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }

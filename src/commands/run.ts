@@ -125,7 +125,7 @@ async function finish(
             timedOut = true;
             ctx.log.info({ host, container: ref.Name, timeoutSeconds: plan.timeoutSeconds }, 'run timed out: stopping the container');
             container.stop({ t: TIMEOUT_STOP_SECONDS }).catch((err: unknown) => {
-              ctx.log.warn({ host, container: ref.Name, err }, 'could not stop a timed-out container');
+              ctx.log.warn({ host, container: ref.Name, err }, 'could not stop a timed-out container: it may still be running; stop it by hand (docker stop)');
             });
           },
           Math.max(0, running.startedAt + plan.timeoutSeconds * 1000 - Date.now()),
@@ -151,7 +151,7 @@ async function finish(
       // exit code is known: running it again would be worse than a leftover container.
       if ((err as { statusCode?: number }).statusCode !== 404) {
         const error = classifyDockerError(err, 'remove', host, { container: ref });
-        ctx.log.warn({ host, container: ref.Name, err: error.message }, 'container exited but could not be removed');
+        ctx.log.warn({ host, container: ref.Name, err: error.message }, 'container exited but could not be removed: remove it by hand (docker rm)');
         result.Warnings = [`the container exited but could not be removed: ${error.message}`];
       }
     }
@@ -230,6 +230,6 @@ async function removeQuietly(container: Docker.Container, ctx: CommandContext, h
     await container.remove({ force: true, v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;
-    if (status !== 404) ctx.log.warn({ host, container: container.id, err }, 'could not remove a container that failed to start');
+    if (status !== 404) ctx.log.warn({ host, container: container.id, err }, 'could not remove a container that failed to start: remove it by hand (docker rm)');
   }
 }
