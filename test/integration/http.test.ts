@@ -117,3 +117,32 @@ describe('the HTTP endpoint at start-up', () => {
     }
   });
 });
+
+describe('readiness while shutting down', () => {
+  it('answers /readyz 503, saying so, while draining work in progress', async () => {
+    const h = await startHarness('dd-http-drain', ['--http-port', '0', '--shutdown-timeout', '60']);
+    try {
+      const url = statusUrl(h.worker);
+      const name = unique('m-drain');
+      const reply = h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '300'], Options: { Name: name, Remove: true } });
+      await eventually('the run to be in progress', async () => {
+        const doc = JSON.parse((await getText(`${url}api/status`)).text) as StatusDocument;
+        return doc.inProgress.find((j) => j.container === name);
+      });
+      h.worker.child.kill('SIGTERM');
+      const draining = await eventually('/readyz 503', async () => {
+        const { status: code, text } = await getText(`${url}readyz`);
+        return code === 503 ? (JSON.parse(text) as { reasons: string[]; worker: string }) : undefined;
+      });
+      expect(draining).toMatchObject({ worker: 'draining', reasons: ['the worker is shutting down: it takes no new messages'] });
+      expect((await getText(`${url}healthz`)).status).toBe(200);
+      // Let the run end: the worker replies, acks and exits.
+      const engine = (await h.engines.a.listContainers({ filters: { name: [name] } })).length > 0 ? h.engines.a : h.engines.b;
+      await engine.getContainer(name).stop({ t: 0 });
+      expect((await reply).body).toMatchObject({ Status: 'ok', ExitCode: 137 });
+      expect(await h.worker.exited).toBe(0);
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
