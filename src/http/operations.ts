@@ -24,7 +24,7 @@ export interface Operations {
   /** Give it to the worker: it counts messages and remembers recent results. */
   readonly observer: WorkerObserver;
   readonly url: string;
-  /** Starts following the worker's state and broker connection (the server starts before the worker). */
+  /** Starts following the worker's state and broker connection (the server starts before the worker), and logs the URL. */
   track(worker: TrackedWorker): void;
   close(): Promise<void>;
 }
@@ -65,11 +65,14 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     engines.stop?.();
     throw err;
   });
-  log.info({ url: server.url }, `status page on ${server.url} (metrics on ${server.url}metrics)`);
   return {
     observer: guarded(fanOut(metrics.observer, activity.observer), (err) => log.error({ err }, 'metrics or status page failed to record a message (a bug); the worker goes on')),
     url: server.url,
-    track: (tracked) => worker.track(tracked),
+    track(tracked) {
+      worker.track(tracked);
+      // n.b. logged once started: a start-up that fails prints only its error line.
+      log.info({ url: server.url }, `status page on ${server.url} (metrics on ${server.url}metrics)`);
+    },
     async close() {
       engines.stop?.();
       await server.close();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusDocument } from '../../src/observe/status-document.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { eventually, getText, sample, statusUrl } from '../support/http.js';
-import { unique } from '../support/services.js';
+import { services, unique } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
 
 describe('the HTTP endpoint (--http-port)', () => {
@@ -10,7 +10,7 @@ describe('the HTTP endpoint (--http-port)', () => {
   let url: string;
   beforeAll(async () => {
     h = await startHarness('dd-http', ['--http-port', '0']);
-    url = statusUrl(h.worker);
+    url = await statusUrl(h.worker);
   });
   afterAll(async () => {
     await h?.cleanup();
@@ -108,7 +108,7 @@ describe('the HTTP endpoint at start-up', () => {
   it('refuses to start, in one line, when its port is taken', async () => {
     const h = await startHarness('dd-http-busy', ['--http-port', '0']);
     try {
-      const port = new URL(statusUrl(h.worker)).port;
+      const port = new URL(await statusUrl(h.worker)).port;
       const second = WorkerProcess.spawn(['-q', unique('dd-http-busy2'), '--http-port', port, h.hosts, h.amqpUrl]);
       expect(await second.exited).toBe(1);
       // n.b. the last line: warnings may come before it.
@@ -119,11 +119,19 @@ describe('the HTTP endpoint at start-up', () => {
   });
 });
 
+describe('the HTTP endpoint when start-up fails', () => {
+  it('prints only the error line, not the status page address', async () => {
+    const worker = WorkerProcess.spawn(['--http-port', '0', `a=${services().hostA}`, 'amqp://guest:guest@127.0.0.1:1/']);
+    expect(await worker.exited).toBe(1);
+    expect(worker.stderr).toMatch(/^docker-dispatch: cannot connect to RabbitMQ at [^\n]*ECONNREFUSED[^\n]*\n$/);
+  });
+});
+
 describe('readiness while shutting down', () => {
   it('answers /readyz 503, saying so, while draining work in progress', async () => {
     const h = await startHarness('dd-http-drain', ['--http-port', '0', '--shutdown-timeout', '60']);
     try {
-      const url = statusUrl(h.worker);
+      const url = await statusUrl(h.worker);
       const name = unique('m-drain');
       const reply = h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '300'], Options: { Name: name, Remove: true } });
       await eventually('the run to be in progress', async () => {

@@ -45,7 +45,7 @@ describe('the status page, in a real browser', () => {
     const sleeping = h.broker.request(h.queue, run(names.sleeper, ['sleep', '300'], { Remove: true }));
     sleeping.catch(() => undefined); // awaited below; n.b. not unhandled if the test fails before
 
-    await page.goto(statusUrl(h.worker));
+    await page.goto(await statusUrl(h.worker));
 
     // Engines, with their health.
     await expect.poll(() => page.locator('#engines li.engine.ok').count()).toBe(2);

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerProcess } from './worker-process.js';
 
-/** The status page URL the worker logged at start-up (started with --http-port 0: any free port). */
-export function statusUrl(worker: WorkerProcess): string {
-  const line = worker.logs().find((l) => typeof l.url === 'string' && String(l.msg).startsWith('status page on'));
-  if (!line) throw new Error(`the worker logged no status page URL; stderr:\n${worker.stderr}`);
-  return line.url as string;
+/** The status page URL the worker logs once started (started with --http-port 0: any free port). */
+export async function statusUrl(worker: WorkerProcess): Promise<string> {
+  const line = () => worker.logs().find((l) => typeof l.url === 'string' && String(l.msg).startsWith('status page on'));
+  await worker.waitFor(() => line() !== undefined);
+  return line()!.url as string;
 }
 
 /** Resolves with the first value `probe` returns that is not undefined; fails after `timeoutMs` with what it waited for. */
