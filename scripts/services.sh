@@ -60,11 +60,13 @@ missing_tools() {
   done
   have_static_busybox || printf '%s ' 'busybox(static)'
   [[ -x /usr/bin/docker ]] || command -v docker >/dev/null 2>&1 || printf '%s ' docker
+  # Debian's Chromium, for the status page test (headless, driven by playwright-core).
+  [[ -x /usr/bin/chromium ]] || printf '%s ' chromium
 }
 
 missing=$(missing_tools)
 if [[ -n $missing ]]; then
-  log "missing: ${missing}- installing docker.io rabbitmq-server busybox-static openssl"
+  log "missing: ${missing}- installing docker.io rabbitmq-server busybox-static openssl chromium"
   export DEBIAN_FRONTEND=noninteractive
   # Wait for (rather than fail on) another apt/dpkg run holding the lock.
   apt_opts=(-q -o DPkg::Lock::Timeout=600)
@@ -73,7 +75,7 @@ if [[ -n $missing ]]; then
   # services, which makes apt-get exit non-zero although the binaries are in
   # place. That is fine: we start our own instances below. Whether the install
   # really worked is decided by re-checking the tools.
-  apt-get "${apt_opts[@]}" install -y docker.io rabbitmq-server busybox-static openssl ||
+  apt-get "${apt_opts[@]}" install -y docker.io rabbitmq-server busybox-static openssl chromium ||
     log "warning: apt-get install reported errors (typically a postinst failing to start a service); checking the tools"
   missing=$(missing_tools)
   [[ -z $missing ]] || die "still missing after apt-get install: $missing"

@@ -56,6 +56,7 @@ export function toConfig(
     strategy: createStrategy(options.strategy).name,
     healthIntervalMs: Math.round(options.healthInterval * 1000),
     defaultTls: { ca: options.tlsCa, cert: options.tlsCert, key: options.tlsKey },
+    http: options.httpPort === undefined ? undefined : { host: options.httpHost, port: options.httpPort },
   });
 }
 

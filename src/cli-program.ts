@@ -42,6 +42,14 @@ export interface CliOptions {
   amqpCert?: string;
   amqpKey?: string;
   templates?: string;
+  httpPort?: number;
+  httpHost: string;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number, 0 to 65535 (0: any free port).');
+  return n;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -116,5 +124,11 @@ export function buildProgram(): Command {
     .option('--amqp-ca <file>', 'CA of the broker certificate, for amqps://')
     .option('--amqp-cert <file>', 'client certificate for amqps://')
     .option('--amqp-key <file>', 'client key for amqps://')
+    .addOption(
+      new Option('--http-port <port>', 'serve /metrics, /healthz, /readyz and the status page on this port (0: any free port; default: no HTTP)')
+        .argParser(port)
+        .env('DOCKER_DISPATCH_HTTP_PORT'),
+    )
+    .addOption(new Option('--http-host <address>', 'address the HTTP endpoint listens on').default(DEFAULTS.httpHost).env('DOCKER_DISPATCH_HTTP_HOST'))
     .showHelpAfterError('(run docker-dispatch --help for usage)');
 }

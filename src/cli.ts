@@ -10,9 +10,13 @@ import { EnginePool } from './docker/pool.js';
 import { reportEarlierContainers } from './docker/reconcile.js';
 import { createStrategy } from './docker/strategies/index.js';
 import type { Logger } from 'pino';
+import { withBrokerHint, withEngineHint } from './hints.js';
+import { startOperations, type Operations } from './http/operations.js';
+import { HttpListenError } from './http/server.js';
 import { createLogger } from './logger.js';
 import { loadSchemas } from './messages/schemas.js';
 import { loadTemplates, NO_TEMPLATES } from './messages/templates.js';
+import { useColor } from './output/colors.js';
 import { createOutput } from './output/output.js';
 import { redact } from './redact.js';
 import { BrokerUnreachableError, Worker } from './worker.js';
@@ -47,9 +51,9 @@ async function main(argv: string[]): Promise<void> {
     die(`cannot start: ${(err as Error).message}`);
   }
 
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, { pretty: process.stderr.isTTY === true });
   const answering = await checkEngines(engines, config.pingTimeoutMs);
-  if (answering.length === 0) die(`no Docker engine answers: ${answering.failures.join('; ')}`);
+  if (answering.length === 0) die(withEngineHint(`no Docker engine answers: ${answering.failures.join('; ')}`));
 
   const health = new EngineHealth({
     intervalMs: config.healthIntervalMs,
@@ -61,13 +65,26 @@ async function main(argv: string[]): Promise<void> {
   const pool = new EnginePool(engines, { strategy: createStrategy(config.strategy), health, log, defaultTls: config.defaultTls });
   await reportEarlierContainers(pool, config.queues.queue, log);
 
+  let operations: Operations | undefined;
+  if (config.http) {
+    const info = { version: programVersion(program), queue: config.queues.queue, prefetch: config.prefetch };
+    try {
+      operations = await startOperations({ listen: config.http, engines, info, log });
+    } catch (err) {
+      if (err instanceof HttpListenError) die(err.message);
+      throw err;
+    }
+  }
+
   let worker: Worker;
   try {
-    worker = await Worker.start(config, { pool, output: createOutput(config.output), log, templates });
+    const output = createOutput(config.output, undefined, { color: useColor(process.stdout.isTTY, process.env) });
+    worker = await Worker.start(config, { pool, output, log, templates, observer: operations?.observer });
   } catch (err) {
-    if (err instanceof BrokerUnreachableError) die(err.message);
-    die(`cannot set up the queues: ${(err as Error).message}`);
+    if (err instanceof BrokerUnreachableError) die(withBrokerHint(err.message));
+    die(`cannot set up the queues: ${(err as Error).message} (does the user have configure and write permissions on the vhost?)`);
   }
+  operations?.track(worker);
 
   // After start-up succeeded: a failing start-up prints only its one error line.
   if (config.policy.allowImages.length === 0) {
@@ -96,6 +113,7 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   await worker.stopped;
+  await operations?.close();
   log.info('stopped');
   process.exit(0);
 }
@@ -120,3 +138,7 @@ async function reload(file: string, positional: readonly EngineSpec[], pool: Eng
 }
 
 main(process.argv).catch((err: unknown) => die(`unexpected failure: ${(err as Error)?.stack ?? String(err)}`));
+
+function programVersion(program: { version(): string | undefined }): string {
+  return program.version() ?? 'unknown';
+}

@@ -72,6 +72,11 @@ export interface WorkerConfig {
    * @default 5000
    */
   pingTimeoutMs: number;
+  /**
+   * Where to serve metrics, health and the status page (port 0: any free port); unset: no HTTP endpoint.
+   * @default undefined (host, when a port is given: '127.0.0.1')
+   */
+  http: { host: string; port: number } | undefined;
 }
 
 export const DEFAULTS = {
@@ -91,6 +96,7 @@ export const DEFAULTS = {
   quarantineAfter: 3,
   /** Longest wait between probes of a quarantined engine. */
   maxProbeBackoffMs: 60_000,
+  httpHost: '127.0.0.1',
 } as const;
 
 /** Thrown for a bad flag or argument; the CLI prints its message on one line and exits 1. */

@@ -9,12 +9,14 @@ export const REDACTED = '***';
 /** Remembers a secret (and its URL-decoded form) so `redact` hides it. */
 export function addSecret(secret: string): void {
   if (secret.length < 3) return; // n.b. hiding "a" everywhere would garble logs and still not protect it.
-  secrets.add(secret);
+  const forms = [secret];
   try {
-    secrets.add(decodeURIComponent(secret));
+    forms.push(decodeURIComponent(secret));
   } catch {
     // Not URL-encoded: the raw form is enough.
   }
+  // n.b. JSON log lines (and pretty ones) escape quotes and backslashes: hide the escaped form too.
+  for (const form of forms) secrets.add(form).add(JSON.stringify(form).slice(1, -1));
 }
 
 export function redact(text: string): string {

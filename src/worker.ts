@@ -7,11 +7,12 @@ import { execute } from './commands/index.js';
 import type { WorkerConfig } from './config.js';
 import type { EnginePool } from './docker/pool.js';
 import { DispatchError } from './errors.js';
-import { parseMessage } from './messages/parse.js';
+import { parseMessage, type ParseResult } from './messages/parse.js';
 import type { Templates } from './messages/templates.js';
 import type { CommandMessage, CommandResult } from './messages/types.js';
 import { OutcomeStore, type Outcome } from './outcomes.js';
 import { Policy } from './policy/policy.js';
+import { NO_OBSERVER, type FinishedMessage, type MessageObserver, type Settlement, type WorkerObserver } from './observe/observer.js';
 import type { Output } from './output/output.js';
 import { buildReply } from './reply.js';
 
@@ -24,6 +25,8 @@ export interface WorkerDeps {
   pool: EnginePool;
   output: Output;
   log: Logger;
+  /** Told about every message, for metrics and the status page. */
+  observer?: WorkerObserver;
   /** --templates, merged into run messages that name one. */
   templates?: Templates;
 }
@@ -94,6 +97,11 @@ export class Worker {
     return this.session.resume(NO_ENGINE);
   }
 
+  /** The broker session: `connected`, and its 'connected' and 'disconnected' events. */
+  get broker(): BrokerSession {
+    return this.session;
+  }
+
   /** Stops taking messages, lets commands in progress finish (up to the shutdown timeout), then disconnects. */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -107,7 +115,7 @@ export class Worker {
           Promise.allSettled([...this.inFlight]).then(() => true),
           sleep(this.config.shutdownTimeoutMs, false, { ref: false }),
         ]);
-        if (!finished) log.warn({ inFlight: this.inFlight.size }, 'shutdown timeout passed: unfinished messages go back to the queue');
+        if (!finished) log.warn({ inFlight: this.inFlight.size }, 'shutdown timeout passed: unfinished messages go back to the queue, and the next worker adopts their containers (raise --shutdown-timeout to let long runs finish)');
       }
       await this.session.close();
       this.state = 'stopped';
@@ -118,7 +126,7 @@ export class Worker {
 
   private onDelivery(delivery: Delivery): void {
     const work = this.handle(delivery).catch(async (err: unknown) => {
-      this.deps.log.error({ err }, 'unexpected failure handling a message (a bug): it goes back to the queue');
+      this.deps.log.error({ err }, 'unexpected failure handling a message (a bug: please report it with this line): the message goes back to the queue');
       await Promise.race([sleep(BUG_REQUEUE_DELAY_MS), this.draining]);
       this.session.settle(delivery, 'nack');
     });
@@ -127,36 +135,55 @@ export class Worker {
   }
 
   private async handle(delivery: Delivery): Promise<void> {
-    const { properties } = delivery.message;
+    const { message } = delivery;
+    const { properties } = message;
     // A message's identity: its message_id, else its correlation_id. Without either it gets an id of its own.
     const identity = (properties.messageId as string | undefined) ?? (properties.correlationId as string | undefined);
     const messageId = identity ?? randomUUID();
-    const log = this.deps.log.child({ messageId });
+    const startedAt = performance.now();
+    const parsed = parseMessage(message.content, { maxBytes: this.config.maxMessageBytes, templates: this.deps.templates });
+    const dockercmd = parsed.ok ? parsed.message.Dockercmd : parsed.dockercmd;
+    const log = this.deps.log.child({ messageId, dockercmd });
+    const job = (this.deps.observer ?? NO_OBSERVER).received({
+      messageId,
+      dockercmd,
+      image: parsed.ok && parsed.message.Dockercmd === 'run' ? parsed.message.Image : undefined,
+      seenBefore: message.fields.redelivered || attemptOf(message) > 1,
+    });
+    let finished: FinishedMessage = { settlement: 'error', reply: undefined, durationMs: undefined };
+    try {
+      finished = await this.dispatch(delivery, { parsed, startedAt, messageId, identity, job }, log);
+    } finally {
+      job.finished(finished);
+    }
+  }
 
-    if (identity === undefined) return this.settle(delivery, await this.carryOut(delivery, messageId, undefined, log), undefined, log);
+  /** Carries out a message once, however often it is delivered here, and settles this delivery. */
+  private async dispatch(delivery: Delivery, work: Work, log: Logger): Promise<FinishedMessage> {
+    const { identity } = work;
+    if (identity === undefined) return this.settle(delivery, await this.carryOut(delivery, work, log), undefined, log, work.job);
     const kept = this.outcomes.take(identity);
     if (kept) {
       log.info('redelivered after its ack was lost: answering with the result kept for it');
-      return this.settle(delivery, kept, identity, log);
+      return this.settle(delivery, kept, identity, log, work.job);
     }
-    const { outcome, joined, waiters } = await this.outcomes.once(identity, () => this.carryOut(delivery, messageId, identity, log));
+    const { outcome, joined, waiters } = await this.outcomes.once(identity, () => this.carryOut(delivery, work, log));
     if (joined) log.info('redelivered while in progress here: answering with the same result');
     // A later delivery of this message waits for this outcome; if this one's connection is gone, that one answers.
-    if (waiters > 0 && this.session.currentGeneration !== delivery.generation) return;
-    return this.settle(delivery, outcome, identity, log);
+    if (waiters > 0 && this.session.currentGeneration !== delivery.generation) return finishedAs('error', outcome);
+    return this.settle(delivery, outcome, identity, log, work.job);
   }
 
-  /** Validates and carries out a message; never throws for a failure of the command itself. */
-  private async carryOut(delivery: Delivery, messageId: string, identity: string | undefined, log: Logger): Promise<Outcome> {
+  /** Carries out a parsed message; never throws for a failure of the command itself. */
+  private async carryOut(delivery: Delivery, work: Work, log: Logger): Promise<Outcome> {
     const { message } = delivery;
-    const startedAt = performance.now();
-    const parsed = parseMessage(message.content, { maxBytes: this.config.maxMessageBytes, templates: this.deps.templates });
+    const { parsed, messageId, identity, startedAt, job } = work;
     const dockercmd = parsed.ok ? parsed.message.Dockercmd : parsed.dockercmd;
     let result: CommandResult = {};
     let error = parsed.ok ? undefined : parsed.error;
     if (parsed.ok) {
       const attempt = attemptOf(message);
-      log.debug({ dockercmd, attempt, redelivered: message.fields.redelivered }, 'carrying out');
+      log.debug({ attempt, redelivered: message.fields.redelivered }, 'carrying out');
       try {
         result = await execute(parsed.message, {
           pool: this.deps.pool,
@@ -169,6 +196,7 @@ export class Worker {
           requestTimeoutMs: this.config.requestTimeoutMs,
           output: this.deps.output,
           log,
+          onContainer: (host, container) => job.started({ host, container }),
         });
       } catch (err) {
         error = withoutEnvValues(err instanceof DispatchError ? err : unexpected(err, log), parsed.message);
@@ -183,7 +211,13 @@ export class Worker {
    * (plus a dead-lettered copy for a failure), then the ack. An outcome whose delivery can no longer be acked is kept
    * for the redelivery.
    */
-  private async settle(delivery: Delivery, outcome: Outcome, identity: string | undefined, log: Logger): Promise<void> {
+  private async settle(
+    delivery: Delivery,
+    outcome: Outcome,
+    identity: string | undefined,
+    log: Logger,
+    job: MessageObserver,
+  ): Promise<FinishedMessage> {
     const { message, generation } = delivery;
     const { error } = outcome;
     const attempt = attemptOf(message);
@@ -194,6 +228,7 @@ export class Worker {
         this.outcomes.keep(identity, outcome);
         log.info('the connection this message came on is gone: keeping its result for the redelivery');
       }
+      return finishedAs('error', outcome);
     };
     if (!publisher) return keep();
 
@@ -205,11 +240,10 @@ export class Worker {
       try {
         await publisher.retry(message, attempt + 1, error);
       } catch (err) {
-        log.warn({ err }, 'could not queue the retry; the message stays unacked and the broker will redeliver it');
-        return;
+        log.warn({ err }, 'could not queue the retry; the message stays unacked and the broker will redeliver it (check that the retry queue exists and RabbitMQ is healthy)');
+        return finishedAs('error', outcome);
       }
-      this.session.settle(delivery, 'ack');
-      return;
+      return finishedAs(this.session.settle(delivery, 'ack') ? 'retried' : 'error', outcome);
     }
 
     const reply =
@@ -224,15 +258,31 @@ export class Worker {
       await Promise.all([publisher.reply(reply, message.properties), error ? publisher.deadLetter(message, error) : undefined]);
     } catch (err) {
       if (this.session.currentGeneration !== generation) return keep();
-      log.error({ err }, 'could not publish the reply; the message goes back to the queue');
+      log.error({ err }, 'could not publish the reply; the message goes back to the queue (check the broker: are the reply and dead-letter queues there and not full?)');
       await Promise.race([sleep(BUG_REQUEUE_DELAY_MS), this.draining]);
       this.session.settle(delivery, 'nack');
-      return;
+      return finishedAs('error', outcome, reply);
     }
-    if (!this.session.settle(delivery, 'ack')) return keep();
-    if (error) log.warn({ dockercmd: reply.Dockercmd, code: error.code, err: error.message }, 'failed: replied and dead-lettered');
-    else log.info({ dockercmd: reply.Dockercmd, host: reply.Host, container: reply.Container?.Name, exitCode: reply.ExitCode }, 'done');
+    job.replied(reply);
+    if (!this.session.settle(delivery, 'ack')) return { ...keep(), reply };
+    if (error) log.warn({ host: reply.Host, container: reply.Container?.Name, code: error.code, err: error.message }, 'failed: replied and dead-lettered');
+    else log.info({ host: reply.Host, container: reply.Container?.Name, exitCode: reply.ExitCode }, 'done');
+    return finishedAs(error ? 'dead-lettered' : 'ok', outcome, reply);
   }
+}
+
+/** One delivery's message, read, on its way to an outcome. */
+interface Work {
+  parsed: ParseResult;
+  /** When the message was read (performance.now()). */
+  startedAt: number;
+  messageId: string;
+  identity: string | undefined;
+  job: MessageObserver;
+}
+
+function finishedAs(settlement: Settlement, outcome: Outcome, reply = outcome.reply): FinishedMessage {
+  return { settlement, reply, durationMs: outcome.durationMs };
 }
 
 /**
@@ -248,6 +298,6 @@ function withoutEnvValues(error: DispatchError, message: CommandMessage): Dispat
 }
 
 function unexpected(err: unknown, log: Logger): DispatchError {
-  log.error({ err }, 'unexpected error (a bug): dead-lettering the message');
+  log.error({ err }, 'unexpected error (a bug: please report it with this line): dead-lettering the message');
   return new DispatchError('DockerError', `unexpected error: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }

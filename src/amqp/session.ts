@@ -196,10 +196,10 @@ export class BrokerSession extends EventEmitter {
 
   private watch(live: Live, channels: Channel[]): void {
     const { log } = this.options;
-    live.connection.on('error', (err: Error) => log.warn({ err }, 'RabbitMQ connection error'));
+    live.connection.on('error', (err: Error) => log.warn({ err }, 'RabbitMQ connection error: the worker reconnects by itself; if it keeps happening, see the broker\'s log'));
     live.connection.on('close', (err?: Error) => this.lost(live, err?.message ?? 'the connection closed'));
     for (const channel of channels) {
-      channel.on('error', (err: Error) => log.warn({ err }, 'AMQP channel error'));
+      channel.on('error', (err: Error) => log.warn({ err }, 'AMQP channel closed by the broker: the worker reconnects by itself; the error says why (often a permission, or a queue declared with other arguments)'));
       channel.on('close', () => this.lost(live, 'a channel closed'));
     }
   }
@@ -228,7 +228,7 @@ export class BrokerSession extends EventEmitter {
         log.info({ attempt: attempt + 1 }, 'reconnected to RabbitMQ');
         return;
       } catch (err) {
-        log.warn({ broker: redactUrl(url), err: (err as Error).message }, 'reconnect failed; trying again');
+        log.warn({ broker: redactUrl(url), err: (err as Error).message }, 'reconnect failed; trying again with back-off (is RabbitMQ up and reachable at that URL?)');
       }
     }
   }

@@ -29,6 +29,8 @@ export interface CommandContext {
   maxOutputBytes: number;
   /** Deadline of each short Engine API call (create, inspect, start, remove, list). */
   requestTimeoutMs: number;
+  /** Told once the command acts on a container (a run's, once started): for metrics and the status page. */
+  onContainer?: (host: string, container: { Id: string; Name?: string }) => void;
 }
 
 export type { CommandResult };

@@ -42,7 +42,7 @@ export async function findEarlierContainer(ctx: CommandContext): Promise<Earlier
   );
   const found = answers.flat().sort((x, y) => y.created - x.created);
   if (found.length > 1) {
-    ctx.log.warn({ containers: found.map((c) => `${c.engine.id}/${c.id.slice(0, 12)}`) }, 'several containers carry this message id; adopting the newest');
+    ctx.log.warn({ containers: found.map((c) => `${c.engine.id}/${c.id.slice(0, 12)}`) }, 'several containers carry this message id; adopting the newest (remove the others by hand if they are not needed)');
   }
   const [newest] = found;
   return newest && { engine: newest.engine, id: newest.id, state: newest.state };

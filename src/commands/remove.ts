@@ -6,6 +6,7 @@ import { containerName, type CommandHandler } from './context.js';
 export const remove: CommandHandler<RemoveMessage> = async (message, ctx) => {
   const { engine, container, info } = await ctx.pool.locate(message.Container, ctx.requestTimeoutMs);
   const result = { Host: engine.id, Container: { Id: info.Id, Name: containerName(info.Name) } };
+  ctx.onContainer?.(result.Host, result.Container);
   try {
     await container.remove({
       v: message.Options?.Volumes ?? false,

@@ -82,6 +82,7 @@ async function startAndFollow(plan: Plan, ctx: CommandContext, engine: Engine, c
     throw err instanceof DispatchError ? err.withContext({ host, container: ref }) : err;
   }
   ctx.log.debug({ host, container: ref.Name }, 'container started');
+  ctx.onContainer?.(host, ref);
   if (!exit) return { Host: host, Container: ref };
   return finish(plan, ctx, engine, container, ref, { exit: exit.exitCode, output, startedAt: Date.now() });
 }
@@ -92,6 +93,7 @@ async function follow(plan: Plan, ctx: CommandContext, engine: Engine, container
   const step = stepper(host, ctx);
   const info = await step('inspect', { Id: container.id }, (abortSignal) => container.inspect({ abortSignal }));
   const ref = { Id: info.Id, Name: containerName(info.Name) };
+  ctx.onContainer?.(host, ref);
   if (!plan.waitForExit) return { Host: host, Container: ref };
   // n.b. followed logs replay what was written before and end when the container stops, running or not.
   const output = plan.attachOutput
@@ -129,7 +131,7 @@ async function finish(
             timedOut = true;
             ctx.log.info({ host, container: ref.Name, timeoutSeconds: plan.timeoutSeconds }, 'run timed out: stopping the container');
             container.stop({ t: TIMEOUT_STOP_SECONDS }).catch((err: unknown) => {
-              ctx.log.warn({ host, container: ref.Name, err }, 'could not stop a timed-out container');
+              ctx.log.warn({ host, container: ref.Name, err }, 'could not stop a timed-out container: it may still be running; stop it by hand (docker stop)');
             });
           },
           Math.max(0, running.startedAt + plan.timeoutSeconds * 1000 - Date.now()),
@@ -155,7 +157,7 @@ async function finish(
       // exit code is known: running it again would be worse than a leftover container.
       if ((err as { statusCode?: number }).statusCode !== 404) {
         const error = classifyDockerError(err, 'remove', host, { container: ref });
-        ctx.log.warn({ host, container: ref.Name, err: error.message }, 'container exited but could not be removed');
+        ctx.log.warn({ host, container: ref.Name, err: error.message }, 'container exited but could not be removed: remove it by hand (docker rm)');
         result.Warnings = [`the container exited but could not be removed: ${error.message}`];
       }
     }
@@ -268,6 +270,6 @@ async function removeQuietly(container: Docker.Container, ctx: CommandContext, h
     await container.remove({ force: true, v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;
-    if (status !== 404) ctx.log.warn({ host, container: container.id, err }, 'could not remove a container that failed to start');
+    if (status !== 404) ctx.log.warn({ host, container: container.id, err }, 'could not remove a container that failed to start: remove it by hand (docker rm)');
   }
 }

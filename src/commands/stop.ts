@@ -9,6 +9,7 @@ export const DEFAULT_STOP_SECONDS = 10;
 export const stop: CommandHandler<StopMessage> = async (message, ctx) => {
   const { engine, container, info } = await ctx.pool.locate(message.Container, ctx.requestTimeoutMs);
   const result = { Host: engine.id, Container: { Id: info.Id, Name: containerName(info.Name) } };
+  ctx.onContainer?.(result.Host, result.Container);
   try {
     const t = message.Options?.Time ?? DEFAULT_STOP_SECONDS;
     // n.b. the engine answers only once the container has stopped: up to t seconds, then the kill.

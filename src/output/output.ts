@@ -1,4 +1,5 @@
 import type { Reply } from '../messages/types.js';
+import { colorCodeFor, GREEN, paint, RED } from './colors.js';
 import { LineSplitter } from './line-splitter.js';
 import { summarizeListing } from './result-summary.js';
 
@@ -25,10 +26,22 @@ export interface Output {
   result(reply: Reply, durationMs: number): void;
 }
 
+export interface OutputOptions {
+  /**
+   * `text` only: each container name in a color of its own, the status in green or red (see useColor).
+   * @default false
+   */
+  color?: boolean;
+}
+
 /** Writes `text` (`name | line`, as docker compose does) or `json` (one object per line) to `write`. */
-export function createOutput(format: OutputFormat, write: (text: string) => void = (t) => void process.stdout.write(t)): Output {
-  const line = format === 'json' ? jsonOutputLine : textOutputLine;
-  const result = format === 'json' ? jsonResultLine : textResultLine;
+export function createOutput(
+  format: OutputFormat,
+  write: (text: string) => void = (t) => void process.stdout.write(t),
+  { color = false }: OutputOptions = {},
+): Output {
+  const line = format === 'json' ? jsonOutputLine : color ? coloredTextOutputLine : textOutputLine;
+  const result = format === 'json' ? jsonResultLine : (reply: Reply, ms: number) => textResultLine(reply, ms, color);
   return {
     stream(source, stream) {
       const splitter = new LineSplitter((text) => write(line(source, stream, text)));
@@ -42,6 +55,10 @@ export function createOutput(format: OutputFormat, write: (text: string) => void
 
 export function textOutputLine(source: OutputSource, _stream: StreamName, line: string): string {
   return `${source.container} | ${line}\n`;
+}
+
+export function coloredTextOutputLine(source: OutputSource, _stream: StreamName, line: string): string {
+  return `${paint(`${source.container} |`, colorCodeFor(source.container))} ${line}\n`;
 }
 
 export function jsonOutputLine(source: OutputSource, stream: StreamName, line: string): string {
@@ -61,9 +78,11 @@ const DONE: Record<string, string> = {
 };
 
 /** `ok run hello on a: exited with code 0 in 1.20 s`; `error stop web: ContainerNotFound: … (message 42)`. */
-export function textResultLine(reply: Reply, durationMs: number): string {
+export function textResultLine(reply: Reply, durationMs: number, color = false): string {
   const name = reply.Container?.Name ?? reply.Container?.Id.slice(0, 12);
-  const subject = [reply.Status, reply.Dockercmd ?? '(no command)', name, reply.Host && `on ${reply.Host}`]
+  const status = color ? paint(reply.Status, reply.Status === 'ok' ? GREEN : RED) : reply.Status;
+  const shownName = color && name ? paint(name, colorCodeFor(name)) : name;
+  const subject = [status, reply.Dockercmd ?? '(no command)', shownName, reply.Host && `on ${reply.Host}`]
     .filter(Boolean)
     .join(' ');
   const seconds = `${(durationMs / 1000).toFixed(2)} s`;
