@@ -12,6 +12,7 @@ import { createStrategy } from './docker/strategies/index.js';
 import type { Logger } from 'pino';
 import { withBrokerHint, withEngineHint } from './hints.js';
 import { startOperations, type Operations } from './http/operations.js';
+import { PoolEngineStatus } from './observe/pool-engine-status.js';
 import { HttpListenError } from './http/server.js';
 import { createLogger } from './logger.js';
 import { loadSchemas } from './messages/schemas.js';
@@ -69,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
   if (config.http) {
     const info = { version: programVersion(program), queue: config.queues.queue, prefetch: config.prefetch };
     try {
-      operations = await startOperations({ listen: config.http, engines, info, log });
+      operations = await startOperations({ listen: config.http, engines, info, log, engineStatus: new PoolEngineStatus(pool, log) });
     } catch (err) {
       if (err instanceof HttpListenError) die(err.message);
       throw err;
