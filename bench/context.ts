@@ -68,5 +68,5 @@ export async function startWorker(
 
 /** Lets the machine settle between measurements (clean-ups, JIT, the broker's own housekeeping). */
 export async function settle(ctx: BenchContext): Promise<void> {
-  await sleep(ctx.options.pauseMs / 2);
+  await sleep(ctx.options.pauseMs / 3);
 }

@@ -12,7 +12,8 @@ import { latency } from './scenarios/latency.js';
 import { memory } from './scenarios/memory.js';
 import { messagePath } from './scenarios/message-path.js';
 import { throughput } from './scenarios/throughput.js';
-import { benchServices, MissingServicesError } from './services.js';
+import { preflight, redactedUrl, SETUP } from './preflight.js';
+import { MissingServicesError } from './services.js';
 
 type ScenarioRun = (ctx: BenchContext) => Promise<{ rows: Row[]; raw: object; text?: string }>;
 const RUNS: Record<Scenario, ScenarioRun> = { calls: apiCalls, latency, throughput, messages: messagePath, memory };
@@ -35,13 +36,14 @@ async function main(): Promise<void> {
   }
   let services;
   try {
-    services = benchServices(options.engines);
+    services = await preflight(options.engines);
   } catch (err) {
     if (err instanceof MissingServicesError) die(err.message);
     throw err;
   }
-  const tests = busyWithTests();
-  if (tests.length > 0) process.stderr.write(`bench: warning: vitest is running (the figures will be distorted):\n  ${tests.join('\n  ')}\n`);
+  const client = await BenchClient.connect(services.amqpUrl).catch((err: Error) =>
+    die(`RabbitMQ at ${redactedUrl(services.amqpUrl)} does not answer (${err.message}): ${SETUP}`),
+  );
 
   const runId = newRunId();
   const cleanups = new Cleanups();
@@ -57,7 +59,6 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const client = await BenchClient.connect(services.amqpUrl);
   cleanups.add('AMQP connection', () => client.close());
   cleanups.add('containers of this run', () => removeLabelled(services.engines, `${RUN_LABEL}=${runId}`));
   const ctx: BenchContext = { options, services, client, runId, cleanups, profileDir, logDir };
@@ -85,7 +86,9 @@ async function main(): Promise<void> {
   rmSync(logDir, { recursive: true, force: true });
   const seconds = (Date.now() - started) / 1000;
   const endLoad = os.loadavg().map((l) => Math.round(l * 100) / 100);
-  const file = writeResults(outDir, runId, { runId, startedAt: new Date(started).toISOString(), seconds, machine, endLoad, options, rows, raw });
+  const testsAtEnd = busyWithTests();
+  if (testsAtEnd.length > 0) process.stderr.write('bench: warning: vitest was running at the end: the figures are distorted\n');
+  const file = writeResults(outDir, runId, { runId, startedAt: new Date(started).toISOString(), seconds, machine, endLoad, testsAtEnd, options, rows, raw });
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.measure.trim()}: ${r.note}`);
   process.stdout.write(
     [
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
       '',
       ...texts.flatMap((t) => [t, '']),
       `${machine.cpus} × ${machine.cpuModel}, ${machine.memTotalGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}; ` +
-        `engines: ${Object.entries(machine.engines).map(([k, v]) => `${k} ${v}`).join(', ')}; load average at start ${machine.loadAverage.join(' ')}`,
+        `engines: ${Object.entries(machine.engines).map(([k, v]) => `${k} ${v}`).join(', ')}; load average at start ${machine.loadAverage.join(' ')}, at the end ${endLoad.join(' ')}`,
       `${seconds.toFixed(0)} s; results in ${file}${profileDir ? `; CPU profiles in ${profileDir}` : ''}`,
       '',
     ].join('\n'),

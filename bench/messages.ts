@@ -11,6 +11,8 @@ export interface RunShape {
   attach: boolean;
   remove: boolean;
   name?: string;
+  /** Options.Host: pins the run to this engine (placement still asks the engines for their load). */
+  host?: string;
   labels: Record<string, string>;
 }
 
@@ -18,6 +20,7 @@ export interface RunShape {
 export function runMessage(shape: RunShape): object {
   const options: Record<string, unknown> = { Labels: shape.labels };
   if (shape.name) options.Name = shape.name;
+  if (shape.host) options.Host = shape.host;
   if (shape.attach) options.Attach = ['STDOUT', 'STDERR'];
   if (shape.remove) options.Remove = true;
   return { Dockercmd: 'run', Image: shape.image, Cmd: shape.cmd, Options: options };

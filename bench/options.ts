@@ -36,13 +36,13 @@ export interface BenchOptions {
 
 const DEFAULTS: BenchOptions = {
   engines: ['a', 'b'],
-  latencyRuns: 30,
-  throughputRuns: 40,
+  latencyRuns: 24,
+  throughputRuns: 16,
   concurrency: 4,
   messagePrefetch: [4, 64],
   rounds: 3,
-  invalidMessages: 2000,
-  stopMessages: 500,
+  invalidMessages: 1500,
+  stopMessages: 300,
   memoryMessages: 5000,
   warmup: 4,
   pauseMs: 1000,

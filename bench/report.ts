@@ -50,7 +50,7 @@ export function table(rows: readonly Row[]): string {
       row.worker.n > 1 ? fmt(row.worker.p95, row.unit) : '',
       row.baseline ? fmt(row.baseline.median, row.unit) : '',
       row.baseline && row.baseline.n > 1 ? fmt(row.baseline.p95, row.unit) : '',
-      row.ratio === undefined ? '' : row.ratio.toFixed(3),
+      row.ratio === undefined || !Number.isFinite(row.ratio) ? '' : row.ratio.toFixed(3),
       row.target ?? '',
       row.met === undefined ? '' : row.met ? 'met' : '**missed**',
     ];

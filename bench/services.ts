@@ -15,7 +15,6 @@ export interface BenchServices {
 }
 
 const ENGINE_VARS: Record<string, string> = { a: 'DOCKER_HOST_A', b: 'DOCKER_HOST_B' };
-const SETUP = 'eval "$(scripts/services.sh)"';
 
 /** Thrown when the environment lacks the services; its message is the one line the user sees. */
 export class MissingServicesError extends Error {
@@ -29,7 +28,7 @@ export function benchServices(engineNames: readonly string[], env: NodeJS.Proces
   const vars = ['AMQP_URL', 'TEST_IMAGE', ...engineNames.map((name) => ENGINE_VARS[name]!)];
   const missing = vars.filter((v) => !env[v]);
   if (missing.length > 0) {
-    throw new MissingServicesError(`${missing.join(', ')} not set: run \`${SETUP}\` (as root) first, then npm run bench`);
+    throw new MissingServicesError(`${missing.join(', ')} not set: run \`eval "$(scripts/services.sh)"\` (as root) first, then npm run bench`);
   }
   return {
     amqpUrl: env.AMQP_URL!,

@@ -21,9 +21,11 @@ export async function latency(ctx: BenchContext): Promise<{ rows: Row[]; raw: ob
     attach: true,
     remove: true,
     name: `bench-${runId}-${side}-${i}`,
+    // Pinned, so both sides run on the same engine each time whatever else runs on the engines.
+    host: engines[i % engines.length]!.name,
     labels: benchLabels(runId),
   });
-  // Whole rounds over the engines, so both sides run as often on each engine.
+  // Whole rounds over the engines, so each engine gets as many timed runs.
   const warmup = Math.ceil(options.warmup / engines.length) * engines.length;
   const samples: Record<string, { worker: number[]; direct: number[] }> = {};
   for (const e of engines) samples[e.name] = { worker: [], direct: [] };
@@ -64,9 +66,9 @@ export async function latency(ctx: BenchContext): Promise<{ rows: Row[]; raw: ob
         d = await direct(i);
         w = await viaWorker(i);
       }
+      if (w.host !== engine) throw new Error(`the worker ran on ${w.host}, not on ${engine} where the message pinned it`);
       if (i >= warmup) {
-        // n.b. the worker picks its engine by its own strategy; ties alternate, as the direct runs do.
-        (samples[w.host] ?? (samples[w.host] = { worker: [], direct: [] })).worker.push(w.ms);
+        samples[engine]!.worker.push(w.ms);
         samples[engine]!.direct.push(d);
       }
     }
@@ -89,8 +91,7 @@ export async function latency(ctx: BenchContext): Promise<{ rows: Row[]; raw: ob
     const rows = [row(`latency: attached echo --rm, N=${options.latencyRuns}`, all('worker'), all('direct'), TARGET)];
     if (engines.length > 1) {
       for (const e of engines) {
-        const { worker, direct } = samples[e.name]!;
-        rows.push(row(`  on engine ${e.name} (${e.address.split(':')[0]}; worker ${worker.length}, direct ${direct.length} runs)`, worker, direct));
+        rows.push(row(`  on engine ${e.name} (${e.address.split(':')[0]})`, samples[e.name]!.worker, samples[e.name]!.direct));
       }
     }
     const directCpuPerRun = directCpuMs / options.latencyRuns;

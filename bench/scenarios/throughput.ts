@@ -27,6 +27,7 @@ export async function throughput(ctx: BenchContext): Promise<{ rows: Row[]; raw:
       const ms = { worker: [] as number[], direct: [] as number[] };
       let workerCpu = 0;
       let directCpu = 0;
+      const hosts = new Map<string, number>();
       // Warm-up, untimed: JIT, the engines' caches, connection set-up.
       if (options.warmup > 0) {
         await measure(ctx, sw, variant, 'direct', `warm-d-${variant}`, options.warmup);
@@ -37,7 +38,7 @@ export async function throughput(ctx: BenchContext): Promise<{ rows: Row[]; raw:
         for (const side of sides) {
           const cpu0 = sw.worker.cpuMs();
           const own0 = process.cpuUsage();
-          ms[side].push(await measure(ctx, sw, variant, side, `${variant}-${side}-${round}`, options.throughputRuns));
+          ms[side].push(await measure(ctx, sw, variant, side, `${variant}-${side}-${round}`, options.throughputRuns, hosts));
           if (side === 'worker') workerCpu += sw.worker.cpuMs() - cpu0;
           // n.b. includes the untimed clean-up after the batch, the same on both sides.
           else directCpu += cpuMs(process.cpuUsage(own0));
@@ -60,9 +61,11 @@ export async function throughput(ctx: BenchContext): Promise<{ rows: Row[]; raw:
         met: ratio <= TARGET,
         note:
           `${runsPerS(worker.median).toFixed(1)} runs/s through the worker, ${runsPerS(direct.median).toFixed(1)} direct; ` +
-          `CPU per run: worker ${perRun(workerCpu).toFixed(1)} ms, direct dockerode client ${perRun(directCpu).toFixed(1)} ms`,
+          `CPU per run: worker ${perRun(workerCpu).toFixed(1)} ms, direct dockerode client ${perRun(directCpu).toFixed(1)} ms; ` +
+          `ratio round by round ${ms.worker.map((w, i) => (w / ms.direct[i]!).toFixed(3)).join(', ')}; ` +
+          `the worker placed ${[...hosts].map(([h, n]) => `${n} on ${h}`).join(', ')} (direct: round-robin)`,
       });
-      raw[variant] = { ms, workerCpuMsPerRun: perRun(workerCpu), directCpuMsPerRun: perRun(directCpu) };
+      raw[variant] = { ms, workerCpuMsPerRun: perRun(workerCpu), directCpuMsPerRun: perRun(directCpu), workerHosts: Object.fromEntries(hosts) };
     }
     return { rows, raw };
   } finally {
@@ -78,6 +81,7 @@ async function measure(
   side: 'worker' | 'direct',
   name: string,
   count: number,
+  hosts: Map<string, number> = new Map(),
 ): Promise<number> {
   const { options, services, client, runId } = ctx;
   const engines = services.engines;
@@ -100,6 +104,7 @@ async function measure(
       const failed = arrivals.find((a) => a.reply.Status !== 'ok');
       if (failed) throw new Error(`a worker run failed: ${JSON.stringify(failed.reply)}`);
       lastDone = Math.max(...arrivals.map((a) => a.at));
+      for (const { reply } of arrivals) hosts.set(reply.Host ?? '?', (hosts.get(reply.Host ?? '?') ?? 0) + 1);
     } else {
       let next = 0;
       const loop = async () => {
