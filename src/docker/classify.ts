@@ -43,9 +43,10 @@ export function classifyDockerError(
     return new DispatchError('DockerUnavailable', `engine ${host} failed ${operation} (${status}): ${reason}`, withContext);
   }
   if (status === 404) {
-    return operation === 'create'
-      ? new DispatchError('ImageNotFound', `image not found on engine ${host}: ${reason}`, withContext)
-      : new DispatchError('ContainerNotFound', `container not found on engine ${host}: ${reason}`, withContext);
+    if (operation === 'create') return new DispatchError('ImageNotFound', `image not found on engine ${host}: ${reason}`, withContext);
+    // n.b. start is called on a container just created or just found: its 404 is something it needs (its network).
+    if (operation === 'start') return new DispatchError('DockerError', `engine ${host} cannot start the container: ${reason}`, withContext);
+    return new DispatchError('ContainerNotFound', `container not found on engine ${host}: ${reason}`, withContext);
   }
   if (status === 409) {
     return new DispatchError('Conflict', `engine ${host} refused ${operation} (conflict): ${reason}`, withContext);

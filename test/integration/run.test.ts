@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exists, startHarness, type Harness } from '../support/harness.js';
-import { unique } from '../support/services.js';
+import { services, unique } from '../support/services.js';
 
 describe('run', () => {
   let h: Harness;
@@ -175,5 +175,22 @@ describe('run', () => {
 
   it('sent only replies that validate against reply.schema.json', () => {
     expect(h.broker.invalidReplies).toEqual([]);
+  });
+});
+
+describe('run on a network the engine does not have', () => {
+  it('answers DockerError naming the network, dead-letters it, and leaves no container', async () => {
+    const { hostA } = services();
+    const h = await startHarness('dd-nonet', ['--network', 'no-such-network'], `a=${hostA}`);
+    try {
+      const name = unique('nonet');
+      const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Name: name, Remove: true } });
+      expect(body).toMatchObject({ Status: 'error', Error: { Code: 'DockerError' } });
+      expect(body.Error?.Message).toContain('no-such-network');
+      await h.broker.take(h.deadLetterQueue);
+      expect(await exists(h.engines.a, name)).toBe(false);
+    } finally {
+      await h.cleanup();
+    }
   });
 });

@@ -17,6 +17,7 @@ describe('classifyDockerError', () => {
     ['remove', 409, 'You cannot remove a running container', 'Conflict'],
     ['create', 400, 'invalid reference format', 'DockerError'],
     ['start', 400, 'exec: "nope": executable file not found in $PATH', 'DockerError'],
+    ['start', 404, 'network mynet not found', 'DockerError'],
     ['start', 500, 'driver failed', 'DockerUnavailable'],
     ['stop', 503, 'unavailable', 'DockerUnavailable'],
   ])('%s answered %i is %s', (operation, status, message, code) => {
