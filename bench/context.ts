@@ -45,7 +45,8 @@ export async function startWorker(
 ): Promise<ScenarioWorker> {
   const queue = `bench-${ctx.runId}-${name}`;
   const engines = ctx.services.engines;
-  const queues = [queue, `${queue}.replies`, `${queue}.dead`];
+  // n.b. the worker declares its retry queue too.
+  const queues = [queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`];
   const started: BenchWorker[] = [];
   let stopped = false;
   const stop = async () => {
