@@ -164,7 +164,7 @@ export class Worker {
     if (identity === undefined) return this.settle(delivery, await this.carryOut(delivery, work, log), undefined, log, work.job);
     const kept = this.outcomes.take(identity);
     if (kept) {
-      log.info('redelivered after its ack was lost: answering with the result kept for it');
+      log.info('redelivered: answering with the result kept for it, not carrying it out again');
       return this.settle(delivery, kept, identity, log, work.job);
     }
     const { outcome, joined, waiters } = await this.outcomes.once(identity, () => this.carryOut(delivery, work, log));
@@ -190,6 +190,7 @@ export class Worker {
           messageId,
           identity,
           seenBefore: message.fields.redelivered || attempt > 1,
+          lastAttempt: attempt > this.config.maxRetries,
           queue: this.config.queues.queue,
           policy: this.policy,
           maxOutputBytes: this.config.maxOutputBytes,
@@ -222,15 +223,21 @@ export class Worker {
     const { error } = outcome;
     const attempt = attemptOf(message);
     const publisher = this.session.publisherFor(generation);
-    const keep = () => {
+    const keep = (why: string) => {
       // Only a final outcome is worth keeping: a transient failure is tried afresh when the message comes back.
       if (identity !== undefined && error?.disposition !== 'retry') {
         this.outcomes.keep(identity, outcome);
-        log.info('the connection this message came on is gone: keeping its result for the redelivery');
+        log.info(`${why}: keeping its result for the redelivery, which is answered with it and not carried out again`);
       }
       return finishedAs('error', outcome);
     };
-    if (!publisher) return keep();
+    const gone = 'the connection this message came on is gone';
+    // The message goes back to the queue after a pause: never a hot loop, and never stuck holding a prefetch slot.
+    const requeueLater = async (delayMs: number) => {
+      await Promise.race([sleep(delayMs), this.draining]);
+      this.session.settle(delivery, 'nack');
+    };
+    if (!publisher) return keep(gone);
 
     if (error?.disposition === 'retry' && attempt <= this.config.maxRetries) {
       log.warn(
@@ -240,7 +247,12 @@ export class Worker {
       try {
         await publisher.retry(message, attempt + 1, error);
       } catch (err) {
-        log.warn({ err }, 'could not queue the retry; the message stays unacked and the broker will redeliver it (check that the retry queue exists and RabbitMQ is healthy)');
+        if (this.session.currentGeneration !== generation) return finishedAs('error', outcome);
+        log.warn(
+          { err },
+          `could not queue the retry: the message goes back to the queue in ${this.config.retryDelayMs / 1000} s (check that the retry queue ${this.config.queues.retryQueue} exists and RabbitMQ is healthy)`,
+        );
+        await requeueLater(this.config.retryDelayMs);
         return finishedAs('error', outcome);
       }
       return finishedAs(this.session.settle(delivery, 'ack') ? 'retried' : 'error', outcome);
@@ -257,14 +269,14 @@ export class Worker {
     try {
       await Promise.all([publisher.reply(reply, message.properties), error ? publisher.deadLetter(message, error) : undefined]);
     } catch (err) {
-      if (this.session.currentGeneration !== generation) return keep();
+      if (this.session.currentGeneration !== generation) return keep(gone);
       log.error({ err }, 'could not publish the reply; the message goes back to the queue (check the broker: are the reply and dead-letter queues there and not full?)');
-      await Promise.race([sleep(BUG_REQUEUE_DELAY_MS), this.draining]);
-      this.session.settle(delivery, 'nack');
+      keep('its reply could not be published');
+      await requeueLater(BUG_REQUEUE_DELAY_MS);
       return finishedAs('error', outcome, reply);
     }
     job.replied(reply);
-    if (!this.session.settle(delivery, 'ack')) return { ...keep(), reply };
+    if (!this.session.settle(delivery, 'ack')) return { ...keep(gone), reply };
     if (error) log.warn({ host: reply.Host, container: reply.Container?.Name, code: error.code, err: error.message }, 'failed: replied and dead-lettered');
     else log.info({ host: reply.Host, container: reply.Container?.Name, exitCode: reply.ExitCode }, 'done');
     return finishedAs(error ? 'dead-lettered' : 'ok', outcome, reply);
@@ -290,7 +302,7 @@ function finishedAs(settlement: Settlement, outcome: Outcome, reply = outcome.re
  * values must not reach logs, stdout or replies.
  */
 function withoutEnvValues(error: DispatchError, message: CommandMessage): DispatchError {
-  const env = message.Dockercmd === 'run' ? (message.Options?.Env ?? []) : [];
+  const env = message.Dockercmd === 'run' || message.Dockercmd === 'create' ? (message.Options?.Env ?? []) : [];
   const values = env.map((entry) => entry.slice(entry.indexOf('=') + 1)).filter((value) => value.length >= 3);
   const scrubbed = values.reduce((text, value) => text.split(value).join('***'), error.message);
   if (scrubbed === error.message) return error;

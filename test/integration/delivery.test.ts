@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestBroker } from '../support/broker.js';
+import { countCreates } from '../support/engine-events.js';
 import { exists, makeContainer, startHarness, type Harness } from '../support/harness.js';
 import { services, unique } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
@@ -124,6 +125,50 @@ describe('an unreachable engine in the pool', () => {
     expect(dead.properties.headers).toMatchObject({ 'x-dispatch-attempt': 3, 'x-dispatch-error-code': 'DockerUnavailable' });
     expect(await h.broker.depth(h.queue)).toBe(0);
     expect(await h.broker.depth(`${h.queue}.retry`)).toBe(0);
+  });
+
+  it('a message whose retry copy cannot be queued goes back to the queue after the retry delay, never stuck', async () => {
+    const { hostA } = services();
+    h = await startHarness('dd-noretryq', ['--max-retries', '1', '--retry-delay', '0.5'], `a=${hostA},gone=unix:///tmp/${unique('no-engine')}.sock`);
+    const worker = h.worker;
+    const retryQueue = `${h.queue}.retry`;
+    await h.broker.deleteQueues(retryQueue);
+    const reply = h.broker.request(h.queue, { Dockercmd: 'stop', Container: unique('maybe-on-gone') }, {}, 30_000);
+    const refusals = () => worker.logs().filter((l) => String(l.msg).startsWith('could not queue the retry')).length;
+    // Each refusal puts the message back after the delay; it comes back and is refused again: it does not sit unacked.
+    await worker.waitFor(() => refusals() >= 2, 15_000);
+    await h.broker.declareQueue(retryQueue, {
+      durable: true,
+      arguments: { 'x-message-ttl': 500, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': h.queue },
+    });
+    const { body } = await reply;
+    expect(body).toMatchObject({ Status: 'error', Error: { Code: 'DockerUnavailable' } });
+    expect(body.Error?.Message).toContain('gave up after 2 attempts');
+    expect(await h.broker.depth(h.queue)).toBe(0);
+  });
+
+  it('a finished run whose reply cannot be published is kept: the redelivery is answered with it, not run again', async () => {
+    h = await startHarness('dd-noreplyq');
+    const worker = h.worker;
+    await h.broker.deleteQueues(h.replyQueue);
+    const label = unique('kept');
+    const since = Math.floor(Date.now() / 1000) - 1;
+    // No reply_to: the reply goes to the default reply queue, which is gone.
+    h.broker.publish(
+      h.queue,
+      { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'once'], Options: { Attach: ['STDOUT'], Remove: true, Labels: { test: label } } },
+      { messageId: unique('kept-msg') },
+    );
+    const answeredFromKept = () => worker.logs().some((l) => String(l.msg).startsWith('redelivered: answering with the result kept'));
+    await worker.waitFor(answeredFromKept, 20_000);
+    await h.broker.declareQueue(h.replyQueue);
+    const reply = TestBroker.parseReply((await h.broker.take(h.replyQueue, 20_000)).content);
+    expect(reply).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: 'once\n' });
+    const creates = (await countCreates(h.engines.a, since, [`test=${label}`])) + (await countCreates(h.engines.b, since, [`test=${label}`]));
+    expect(creates).toBe(1);
+    expect(worker.stdout.split('once').length - 1).toBe(1); // its output was printed once
+    await worker.waitFor(() => worker.stderr.includes('"msg":"done"'), 10_000);
+    expect(await h.broker.depth(h.queue)).toBe(0);
   });
 
   it('a stop of a container found on an answering engine still works', async () => {

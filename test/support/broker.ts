@@ -100,6 +100,11 @@ export class TestBroker {
     return (await this.channel.checkQueue(queue)).messageCount;
   }
 
+  /** Declares a queue, as the worker or an operator would. */
+  async declareQueue(queue: string, options: Options.AssertQueue = { durable: true }): Promise<void> {
+    await this.channel.assertQueue(queue, options);
+  }
+
   async deleteQueues(...queues: string[]): Promise<void> {
     for (const queue of queues) await this.channel.deleteQueue(queue).catch(() => undefined);
   }
