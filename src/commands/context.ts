@@ -25,6 +25,13 @@ export interface CommandContext {
    * for an earlier container, and one that cannot be asked makes the attempt fail transiently.
    */
   seenBefore: boolean;
+  /** True on the attempt after which a transient failure is no longer retried (the message's last chance). */
+  lastAttempt: boolean;
+  /**
+   * Set for the instances of an `Instances` run: `Options.Remove` is left to the caller, which removes the containers
+   * once every instance has settled, unless the message is to be retried (the retry adopts them).
+   */
+  deferRemove?: boolean;
   /** Most bytes of each attached stream a reply carries (the end is kept). */
   maxOutputBytes: number;
   /** Deadline of each short Engine API call (create, inspect, start, remove, list). */

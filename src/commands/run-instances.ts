@@ -4,6 +4,8 @@ import type { CommandContext, CommandResult } from './context.js';
 
 type Instance = NonNullable<CommandResult['Containers']>[number];
 type RunOne = (message: RunMessage, ctx: CommandContext) => Promise<CommandResult>;
+/** Removes an instance's container; returns a warning for the reply when it could not. */
+type RemoveOne = (instance: Instance, ctx: CommandContext) => Promise<string | undefined>;
 
 /**
  * A run with `Instances: N`: N runs of the same message at once, each placed by the strategy on its own (so they
@@ -13,10 +15,16 @@ type RunOne = (message: RunMessage, ctx: CommandContext) => Promise<CommandResul
  * The reply lists every instance in order (Host, Id, Name, ExitCode and output when waited; Error for one that
  * failed). When any failed, the message fails with the first failure's code, which decides its fate as for a single
  * run: dead-lettered for a permanent failure, retried for a transient one (the retry adopts the instances that exist).
+ *
+ * So that a retry finds the instances that already finished, `Options.Remove` waits until every instance has
+ * settled, and is not carried out when the message is to be retried: the retry adopts the exited containers (their
+ * exit codes and output) instead of running them again, and removes them when it settles. A message without an
+ * identity cannot adopt anything, so its instances are removed as they finish.
  */
-export async function runInstances(message: RunMessage, ctx: CommandContext, runOne: RunOne): Promise<CommandResult> {
+export async function runInstances(message: RunMessage, ctx: CommandContext, runOne: RunOne, removeOne: RemoveOne): Promise<CommandResult> {
   const count = message.Instances ?? 1;
   const { Instances: _instances, ...single } = message;
+  const deferRemove = single.Options?.Remove === true && ctx.identity !== undefined;
   const settled = await Promise.allSettled(
     Array.from({ length: count }, (_, index) => {
       const n = index + 1;
@@ -27,6 +35,7 @@ export async function runInstances(message: RunMessage, ctx: CommandContext, run
         messageId: `${ctx.messageId}-${n}`,
         identity: ctx.identity === undefined ? undefined : `${ctx.identity}-${n}`,
         log: ctx.log.child({ instance: n }),
+        deferRemove,
       };
       return runOne(one, instanceCtx);
     }),
@@ -49,7 +58,14 @@ export async function runInstances(message: RunMessage, ctx: CommandContext, run
   });
   const result: CommandResult = { Containers: containers };
   if (settled.some((o) => o.status === 'fulfilled' && o.value.Truncated) || failures.some((f) => f.partial?.Truncated)) result.Truncated = true;
+  const warnings = settled.flatMap((o) => (o.status === 'fulfilled' ? (o.value.Warnings ?? []) : ((o.reason as { partial?: CommandResult } | undefined)?.partial?.Warnings ?? [])));
   const first = failures[0];
+  const toBeRetried = first?.disposition === 'retry' && !ctx.lastAttempt;
+  if (deferRemove && !toBeRetried) {
+    const removed = await Promise.all(containers.filter((c) => c.Id !== '').map((c) => removeOne(c, ctx)));
+    warnings.push(...removed.filter((w): w is string => w !== undefined));
+  }
+  if (warnings.length > 0) result.Warnings = warnings;
   if (!first) return result;
   throw new DispatchError(first.code, `${failures.length} of ${count} instances failed; the first: ${first.message}`, { cause: first, partial: result });
 }

@@ -35,7 +35,7 @@ interface Plan {
 export const run: CommandHandler<RunMessage> = async (message, ctx) => {
   // The policy first: a refused message must not even adopt a container.
   ctx.policy.containerSettings(message);
-  if (message.Instances !== undefined) return runInstances(message, ctx, run);
+  if (message.Instances !== undefined) return runInstances(message, ctx, run, removeInstance);
   const options = message.Options ?? {};
   const attach = new Set<string>(options.Attach ?? []);
   const plan: Plan = {
@@ -149,18 +149,9 @@ async function finish(
   if (plan.attach.has('STDERR')) result.Stderr = captured?.stderr ?? '';
   if (captured?.truncated) result.Truncated = true;
 
-  if (plan.message.Options?.Remove) {
-    try {
-      await container.remove({ v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
-    } catch (err) {
-      // Gone already (another worker adopted and removed it) is what was asked. Otherwise the command ran and its
-      // exit code is known: running it again would be worse than a leftover container.
-      if ((err as { statusCode?: number }).statusCode !== 404) {
-        const error = classifyDockerError(err, 'remove', host, { container: ref });
-        ctx.log.warn({ host, container: ref.Name, err: error.message }, 'container exited but could not be removed: remove it by hand (docker rm)');
-        result.Warnings = [`the container exited but could not be removed: ${error.message}`];
-      }
-    }
+  if (plan.message.Options?.Remove && !ctx.deferRemove) {
+    const warning = await removeExited(container, ctx, host, ref);
+    if (warning) result.Warnings = [warning];
   }
   if (timedOut) {
     throw new DispatchError('Timeout', `the container ran longer than Options.Timeout (${plan.timeoutSeconds} s) and was stopped`, {
@@ -265,6 +256,23 @@ function sinks(ctx: CommandContext, host: string, ref: ContainerRef) {
   return { stdout: ctx.output.stream(source, 'stdout'), stderr: ctx.output.stream(source, 'stderr') };
 }
 
+/**
+ * Removes a container whose run is over (`Options.Remove`); a failure is a warning for the reply, not an error: the
+ * command ran and its exit code is known, and running it again would be worse than a leftover container.
+ */
+export async function removeExited(container: Docker.Container, ctx: CommandContext, host: string, ref: ContainerRef): Promise<string | undefined> {
+  try {
+    await container.remove({ v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+    return undefined;
+  } catch (err) {
+    // Gone already (another worker adopted and removed it) is what was asked.
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    const error = classifyDockerError(err, 'remove', host, { container: ref });
+    ctx.log.warn({ host, container: ref.Name, err: error.message }, 'container exited but could not be removed: remove it by hand (docker rm)');
+    return `the container ${ref.Name ?? ref.Id} exited but could not be removed: ${error.message}`;
+  }
+}
+
 async function removeQuietly(container: Docker.Container, ctx: CommandContext, host: string): Promise<void> {
   try {
     await container.remove({ force: true, v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
@@ -272,4 +280,11 @@ async function removeQuietly(container: Docker.Container, ctx: CommandContext, h
     const status = (err as { statusCode?: number }).statusCode;
     if (status !== 404) ctx.log.warn({ host, container: container.id, err }, 'could not remove a container that failed to start: remove it by hand (docker rm)');
   }
+}
+
+/** Removes an instance's container once its Instances run has settled (see runInstances). */
+function removeInstance(instance: { Host: string; Id: string; Name?: string }, ctx: CommandContext): Promise<string | undefined> {
+  const engine = ctx.pool.engines.find((e) => e.id === instance.Host);
+  if (!engine) return Promise.resolve(`the container ${instance.Name ?? instance.Id} was not removed: engine ${instance.Host} has left the pool`);
+  return removeExited(engine.docker.getContainer(instance.Id), ctx, engine.id, { Id: instance.Id, Name: instance.Name });
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClient } from '../support/client-process.js';
-import { makeContainer, startHarness, type Harness } from '../support/harness.js';
+import { exists, makeContainer, startHarness, type Harness } from '../support/harness.js';
 import { unique } from '../support/services.js';
 
 describe('"Instances": N on a run', () => {
@@ -33,6 +33,8 @@ describe('"Instances": N on a run', () => {
       expect(c.Stdout).toBe(`${c.Id.slice(0, 12)}\n`);
     }
     expect(new Set(containers.map((c) => c.Host))).toEqual(new Set(['a', 'b']));
+    // Remove is carried out once all have settled: none is left.
+    for (const c of containers) expect(await exists(c.Host === 'a' ? h.engines.a : h.engines.b, c.Id)).toBe(false);
   });
 
   it('without waiting, replies once all N have started', async () => {
@@ -64,6 +66,9 @@ describe('"Instances": N on a run', () => {
     expect(body.Containers?.[0]).toMatchObject({ Name: `${name}-1`, ExitCode: 0 });
     expect(body.Containers?.[0]?.Error).toBeUndefined();
     expect(body.Containers?.[1]).toMatchObject({ Error: { Code: 'Conflict' } });
+    // A permanent failure is not retried, so the finished instance is removed as asked.
+    const finished = body.Containers![0]!;
+    expect(await exists(finished.Host === 'a' ? h.engines.a : h.engines.b, finished.Id)).toBe(false);
     const dead = await h.broker.take(h.deadLetterQueue);
     expect(dead.properties.headers?.['x-dispatch-error-code']).toBe('Conflict');
   });
