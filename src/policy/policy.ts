@@ -47,7 +47,7 @@ export class Policy {
 
   /**
    * The container settings for a run (or create): the image check, the user, the limits (the message's within the
-   * maxima, else the defaults) and the hardening. Throws Denied for anything the policy refuses.
+   * maxima, else the defaults, else the maxima) and the hardening. Throws Denied for anything the policy refuses.
    */
   containerSettings(message: RunMessage): { User?: string; HostConfig: Docker.HostConfig } {
     this.checkImage(message.Image);
@@ -56,7 +56,9 @@ export class Policy {
       throw denied('Options.User is not allowed: this worker chooses the user (--user; --allow-user-override lets messages choose)');
     }
     const { maxima, defaults } = this.config;
-    let memory = defaults.memoryBytes;
+    // n.b. a maximum without a default is the default: a message that asks for nothing gets the most it could ask for,
+    // never an unlimited container.
+    let memory = defaults.memoryBytes ?? maxima.memoryBytes;
     if (options.Memory !== undefined) {
       memory = parseBytes(options.Memory);
       if (memory === undefined) throw new DispatchError('InvalidMessage', `Options.Memory must be bytes or a size like 512m, not ${JSON.stringify(options.Memory)}`);
@@ -64,11 +66,11 @@ export class Policy {
         throw denied(`Options.Memory ${formatBytes(memory)} is above this worker's --max-memory ${formatBytes(maxima.memoryBytes)}`);
       }
     }
-    const cpus = options.Cpus ?? defaults.cpus;
+    const cpus = options.Cpus ?? defaults.cpus ?? maxima.cpus;
     if (options.Cpus !== undefined && maxima.cpus !== undefined && options.Cpus > maxima.cpus) {
       throw denied(`Options.Cpus ${options.Cpus} is above this worker's --max-cpus ${maxima.cpus}`);
     }
-    const pids = options.PidsLimit ?? defaults.pidsLimit;
+    const pids = options.PidsLimit ?? defaults.pidsLimit ?? maxima.pidsLimit;
     if (options.PidsLimit !== undefined && maxima.pidsLimit !== undefined && options.PidsLimit > maxima.pidsLimit) {
       throw denied(`Options.PidsLimit ${options.PidsLimit} is above this worker's --max-pids-limit ${maxima.pidsLimit}`);
     }

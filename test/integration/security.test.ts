@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBroker } from '../support/broker.js';
 import { countCreates } from '../support/engine-events.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { services, tlsEngine, unique } from '../support/services.js';
+import { dockerClient, removeContainers, services, tlsEngine, unique } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
 
 const POLICY = [
@@ -117,6 +117,19 @@ describe('security policy', () => {
     await h.broker.take(h.deadLetterQueue);
   });
 
+  it('inspect replies echo the Env keys of a container, never their values', async () => {
+    const name = unique('env-inspect');
+    const run = await request({ Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Name: name, Env: [`TOKEN=${SECRET_ENV}`, 'EMPTY='] } });
+    expect(run.Status).toBe('ok');
+    const body = await request({ Dockercmd: 'inspect', Container: name });
+    expect(body).toMatchObject({ Status: 'ok', Container: { Name: name } });
+    const env = (body.Inspect as { Config: { Env: string[] } }).Config.Env;
+    expect(env).toEqual(expect.arrayContaining(['TOKEN=***', 'EMPTY=***']));
+    expect(env.every((entry) => entry.endsWith('=***'))).toBe(true);
+    // The engine itself still has the value: only the reply hides it.
+    expect((await inspect(run.Host, name)).Config.Env).toContain(`TOKEN=${SECRET_ENV}`);
+  });
+
   it('keeps Env values and the AMQP password out of logs, stdout and replies', () => {
     const { amqpUrl } = services();
     const password = decodeURIComponent(new URL(amqpUrl).password);
@@ -133,6 +146,25 @@ describe('policy at start-up', () => {
     const worker = WorkerProcess.spawn(['--network', 'host', hostA, amqpUrl]);
     expect(await worker.exited).toBe(1);
     expect(worker.stderr).toContain('--network host would share a namespace with the host');
+  });
+
+  it('with a maximum and no default, a message that asks for no limit gets the maximum, not an unlimited container', async () => {
+    const { amqpUrl, hostA, image } = services();
+    const queue = unique('dd-maxonly');
+    const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', '--max-memory', '128m', '--max-cpus', '0.5', '--max-pids-limit', '32', `a=${hostA}`, amqpUrl]);
+    const broker = await TestBroker.connect(amqpUrl);
+    const name = unique('max-only');
+    try {
+      const { body } = await broker.request(queue, { Dockercmd: 'run', Image: image, Cmd: ['true'], Options: { Name: name } });
+      expect(body).toMatchObject({ Status: 'ok', Host: 'a' });
+      const info = await dockerClient(hostA).getContainer(name).inspect();
+      expect(info.HostConfig).toMatchObject({ Memory: 128 * 1024 ** 2, MemorySwap: 128 * 1024 ** 2, NanoCpus: 5e8, PidsLimit: 32 });
+    } finally {
+      await worker.stop();
+      await removeContainers([dockerClient(hostA)], queue, [name]);
+      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`);
+      await broker.close();
+    }
   });
 
   it('refuses a default above its maximum', async () => {

@@ -79,6 +79,12 @@ describe('Policy', () => {
     expect(() => policy.containerSettings(run({ PidsLimit: 101 }))).toThrow('--max-pids-limit 100');
   });
 
+  it('a maximum without a default bounds a message that asks for nothing: it gets the maximum, not unlimited', () => {
+    const policy = new Policy({ ...base, maxima: { memoryBytes: 1024 ** 3, cpus: 2, pidsLimit: 100 } });
+    expect(policy.containerSettings(run()).HostConfig).toMatchObject({ Memory: 1024 ** 3, MemorySwap: 1024 ** 3, NanoCpus: 2e9, PidsLimit: 100 });
+    expect(policy.containerSettings(run({ Memory: '128m' })).HostConfig).toMatchObject({ Memory: 128 * 1024 ** 2, NanoCpus: 2e9 });
+  });
+
   it('lets a message choose the user only with --allow-user-override', () => {
     expect(() => new Policy({ ...base, user: '1000' }).containerSettings(run({ User: '0' }))).toThrow(/Options.User is not allowed/);
     expect(new Policy({ ...base, user: '1000' }).containerSettings(run()).User).toBe('1000');
