@@ -22,15 +22,17 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     .argument('<amqpUrl>', 'RabbitMQ URL, amqp://user:password@host:5672/vhost')
     .argument('[message]', "a file, - for stdin (the default), or the JSON itself ('{…}')")
     .option('-q, --queue <name>', 'queue the worker consumes', DEFAULTS.queue)
+    .option('--exchange <name>', 'publish to this exchange with the queue name as routing key (default: straight to the queue)')
     .option('--timeout <seconds>', 'give up waiting for the reply after this long (exit 124); default: wait as long as it takes', positiveSeconds)
     .option('--no-wait', 'publish and print the message id, without waiting for the reply')
     .addOption(new Option('--json', 'print JSON lines (as the worker with --output json)'))
     .option('--templates <dir>', "the worker's --templates, to check a message that names a Template as the worker will")
-    .action(async (amqpUrl: string, source: string | undefined, opts: { queue: string; timeout?: number; wait: boolean; json?: boolean; templates?: string }) => {
+    .action(async (amqpUrl: string, source: string | undefined, opts: { queue: string; exchange?: string; timeout?: number; wait: boolean; json?: boolean; templates?: string }) => {
       exitCode = await send({
         amqpUrl,
         source,
         queue: opts.queue,
+        exchange: opts.exchange,
         timeoutSeconds: opts.timeout,
         wait: opts.wait,
         output: opts.json ? 'json' : 'text',

@@ -13,6 +13,8 @@ export interface SendOptions {
   /** The message: a file, `-` (stdin) or the JSON itself; absent: stdin. */
   source: string | undefined;
   queue: string;
+  /** An exchange to publish to, with the queue name as routing key; absent: the default exchange (straight to the queue). */
+  exchange?: string;
   /** Seconds to wait for the reply; absent: as long as it takes. */
   timeoutSeconds: number | undefined;
   wait: boolean;
@@ -57,10 +59,13 @@ export async function send(options: SendOptions): Promise<number> {
   } catch (err) {
     return fail(EXIT.errorReply, `cannot connect to ${redactUrl(options.amqpUrl)}: ${(err as Error).message}`);
   }
+  // The broker closing a channel (a refused publish: ACCESS_REFUSED, NOT_FOUND) is told as the failure, not thrown.
+  let refused: Error | undefined;
+  connection.on('error', (err: Error) => (refused ??= err));
   try {
-    return await exchange(connection, read.body, options, fail);
+    return await exchange(connection, read.body, options, fail, (err) => (refused ??= err));
   } catch (err) {
-    return fail(EXIT.errorReply, (err as Error).message);
+    return fail(EXIT.errorReply, `${(refused ?? (err as Error)).message} (nothing was sent)`);
   } finally {
     await connection.close().catch(() => undefined);
   }
@@ -71,8 +76,10 @@ async function exchange(
   body: Buffer,
   options: SendOptions,
   fail: (code: number, text: string) => number,
+  onChannelError: (err: Error) => void,
 ): Promise<number> {
   const channel = await connection.createConfirmChannel();
+  channel.on('error', onChannelError);
   const messageId = randomUUID();
   const correlationId = randomUUID();
   let replyTo: string | undefined;
@@ -93,7 +100,7 @@ async function exchange(
   let returned = false;
   channel.on('return', () => (returned = true));
   const sentAt = performance.now();
-  channel.sendToQueue(options.queue, body, {
+  channel.publish(options.exchange ?? '', options.queue, body, {
     persistent: true,
     mandatory: true,
     contentType: 'application/json',
@@ -103,7 +110,13 @@ async function exchange(
   });
   await channel.waitForConfirms();
   // n.b. a mandatory message that no queue takes comes back (basic.return) before its confirm.
-  if (returned) return fail(EXIT.errorReply, `there is no queue "${options.queue}" (is a worker running with -q ${options.queue}?): nothing was sent`);
+  if (returned) {
+    const where =
+      options.exchange === undefined
+        ? `there is no queue "${options.queue}" (is a worker running with -q ${options.queue}?)`
+        : `no queue is bound to exchange "${options.exchange}" with routing key "${options.queue}"`;
+    return fail(EXIT.errorReply, `${where}: nothing was sent`);
+  }
   if (!reply) {
     options.write(`${messageId}\n`);
     return EXIT.ok;
@@ -123,13 +136,20 @@ async function exchange(
 /** The reply's output and result, in the worker's text or JSON forms. */
 function print(reply: Reply, durationMs: number, options: SendOptions): void {
   const output = createOutput(options.output, options.write);
-  const source = { messageId: reply.MessageId, host: reply.Host ?? '', container: reply.Container?.Name ?? reply.Container?.Id.slice(0, 12) ?? '' };
-  for (const stream of ['stdout', 'stderr'] as const) {
-    const text = stream === 'stdout' ? reply.Stdout : reply.Stderr;
-    if (!text) continue;
-    const sink = output.stream(source, stream);
-    sink.write(Buffer.from(text));
-    sink.end();
+  // A run's output, or each instance's of an Instances run.
+  const runs = [
+    { ...reply, ref: reply.Container },
+    ...(reply.Containers ?? []).map((instance) => ({ ...instance, ref: { Id: instance.Id, Name: instance.Name } })),
+  ];
+  for (const run of runs) {
+    const source = { messageId: reply.MessageId, host: run.Host ?? '', container: run.ref?.Name ?? run.ref?.Id.slice(0, 12) ?? '' };
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const text = stream === 'stdout' ? run.Stdout : run.Stderr;
+      if (!text) continue;
+      const sink = output.stream(source, stream);
+      sink.write(Buffer.from(text));
+      sink.end();
+    }
   }
   output.result(reply, durationMs);
 }

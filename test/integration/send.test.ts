@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClient } from '../support/client-process.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { addUser, deleteUser } from '../support/rabbitmq-ctl.js';
 import { unique } from '../support/services.js';
 
 describe('docker-dispatch send, against a running worker', () => {
@@ -104,6 +105,47 @@ describe('docker-dispatch send, against a running worker', () => {
     const run = await runClient(['send', '-q', unique('nowhere'), h.amqpUrl, '{"Dockercmd":"hosts"}']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('there is no queue');
+  });
+
+  it("prints each instance's output of an Instances run", async () => {
+    const name = unique('sent-inst');
+    const message = { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo "$HOSTNAME"'], Instances: 2, Options: { Name: name, Attach: ['STDOUT'], Remove: true } };
+    const run = await send([h.amqpUrl, JSON.stringify(message)]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^${name}-1 \\| [0-9a-f]{12}$`, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^${name}-2 \\| [0-9a-f]{12}$`, 'm'));
+  });
+
+  it("works for a producer with the README's permissions: write on an exchange of its own, not the default one", async () => {
+    const exchange = `${h.queue}-in`;
+    const user = unique('producer');
+    const password = unique('pw');
+    // The operator's side, as the README's Security section says.
+    await h.broker.channel.assertExchange(exchange, 'direct', { durable: false, autoDelete: false });
+    await h.broker.channel.bindQueue(h.queue, exchange, h.queue);
+    await addUser(user, password, ['^amq\\.gen-.*$', `^${exchange}$`, '^amq\\.gen-.*$']);
+    try {
+      const url = new URL(h.amqpUrl);
+      url.username = user;
+      url.password = password;
+      const producerUrl = url.toString();
+      const ok = await runClient(['send', '-q', h.queue, '--exchange', exchange, '--timeout', '30', producerUrl, '{"Dockercmd":"hosts"}']);
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(/^ok hosts:/m);
+      // Straight to the queue (the default exchange) it may not publish.
+      const refused = await runClient(['send', '-q', h.queue, '--timeout', '30', producerUrl, '{"Dockercmd":"hosts"}']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^docker-dispatch: .*ACCESS_REFUSED - access to exchange 'amq\.default' .* \(nothing was sent\)\n$/);
+      // An exchange with no binding for the queue: nothing is sent, and send says why.
+      const unbound = await runClient(['send', '-q', unique('unbound'), '--exchange', exchange, producerUrl, '{"Dockercmd":"hosts"}']);
+      expect(unbound.code).toBe(1);
+      expect(unbound.stderr).toContain(`no queue is bound to exchange "${exchange}"`);
+      expect(ok.stdout + refused.stderr + unbound.stderr).not.toContain(password);
+    } finally {
+      await deleteUser(user);
+      await h.broker.channel.deleteExchange(exchange);
+    }
   });
 
   it('never prints the AMQP password', async () => {

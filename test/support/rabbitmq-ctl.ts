@@ -28,3 +28,13 @@ export async function restartBroker(downMs: number): Promise<void> {
   await ctl('start_app');
   await ctl('await_startup');
 }
+
+/** Adds a broker user with these permissions on vhost / (configure, write, read regexes), as an operator would. */
+export async function addUser(name: string, password: string, permissions: [string, string, string]): Promise<void> {
+  await ctl('add_user', name, password);
+  await ctl('set_permissions', '-p', '/', name, ...permissions);
+}
+
+export async function deleteUser(name: string): Promise<void> {
+  await ctl('delete_user', name).catch(() => undefined);
+}
