@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, getText, sample, statusUrl } from '../support/http.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { services } from '../support/services.js';
 
@@ -46,10 +47,19 @@ describe('engine faults', () => {
 
   it('no healthy engine: the worker stops taking messages and resumes when an engine is back', async () => {
     const { hostB } = services();
-    h = await startHarness('dd-fault-none', ['--health-interval', '0.3'], `b=${hostB}`);
+    h = await startHarness('dd-fault-none', ['--health-interval', '0.3', '--http-port', '0'], `b=${hostB}`);
     const worker = h.worker;
+    const url = await statusUrl(worker);
     killEngineB();
     await worker.waitFor(() => worker.stderr.includes('no Docker engine is healthy: not taking messages'), 30_000);
+    // Not ready, saying why per engine; the engine is down in the metrics.
+    const notReady = await eventually('/readyz 503', async () => {
+      const { status, text } = await getText(`${url}readyz`);
+      return status === 503 ? (JSON.parse(text) as { reasons: string[]; engines: Record<string, string> }) : undefined;
+    });
+    expect(notReady.reasons).toContain('no Docker engine is healthy');
+    expect(notReady.engines.b).toMatch(/^unhealthy: /);
+    await eventually('engine_up 0', async () => (sample((await getText(`${url}metrics`)).text, 'docker_dispatch_engine_up{engine="b"}') === 0 ? true : undefined));
     const reply = h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'waited'], Options: { Attach: ['STDOUT'], Remove: true } }, {}, 90_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await h.broker.depth(h.queue)).toBe(1); // left in the queue, not cycled through errors
@@ -58,6 +68,8 @@ describe('engine faults', () => {
     await restartEngineB();
     const { body } = await reply;
     expect(body).toMatchObject({ Status: 'ok', Host: 'b', Stdout: 'waited\n' });
+    expect((await getText(`${url}readyz`)).status).toBe(200);
+    await eventually('engine_up 1', async () => (sample((await getText(`${url}metrics`)).text, 'docker_dispatch_engine_up{engine="b"}') === 1 ? true : undefined));
     expect(worker.stderr).toContain('an engine is healthy again: taking messages');
   });
 
