@@ -11,7 +11,7 @@ import { reportEarlierContainers } from './docker/reconcile.js';
 import { createStrategy } from './docker/strategies/index.js';
 import type { Logger } from 'pino';
 import { withBrokerHint, withEngineHint } from './hints.js';
-import { startOperations, type Operations } from './http/operations.js';
+import type { Operations } from './http/operations.js';
 import { PoolEngineStatus } from './observe/pool-engine-status.js';
 import { HttpListenError } from './http/server.js';
 import { createLogger } from './logger.js';
@@ -70,6 +70,8 @@ async function main(argv: string[]): Promise<void> {
   if (config.http) {
     const info = { version: programVersion(program), queue: config.queues.queue, prefetch: config.prefetch };
     try {
+      // n.b. loaded only when asked for: prom-client and the HTTP side cost memory a worker without --http-port keeps.
+      const { startOperations } = await import('./http/operations.js');
       operations = await startOperations({ listen: config.http, engines, info, log, engineStatus: new PoolEngineStatus(pool, log) });
     } catch (err) {
       if (err instanceof HttpListenError) die(err.message);

@@ -1,6 +1,13 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+import type { PrettyOptions } from 'pino-pretty';
 import { redact } from './redact.js';
+
+/** pino-pretty, loaded only for a terminal: a worker under a supervisor never needs it (and keeps the memory). */
+function prettyFactory(options: PrettyOptions): (line: string) => string {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  return pretty.prettyFactory(options);
+}
 
 export interface LoggerOptions {
   /**
