@@ -53,6 +53,18 @@ export interface CreateMessage {
       [k: string]: string | undefined;
     };
     /**
+     * Memory limit: bytes, or a size like 512m or 1g. Swap is limited to the same (no extra swap). Above the worker's --max-memory is Denied; absent: --default-memory.
+     */
+    Memory?: number | string;
+    /**
+     * CPUs, decimal (1.5 = one and a half). Above --max-cpus is Denied; absent: --default-cpus.
+     */
+    Cpus?: number;
+    /**
+     * Most processes in the container. Above --max-pids-limit is Denied; absent: --default-pids-limit.
+     */
+    PidsLimit?: number;
+    /**
      * When to pull the image onto the chosen engine first: `missing` (default) when the engine lacks it, `always`, or `never` (a missing image is then ImageNotFound). A pull that fails is ImageNotFound with the registry's reason.
      */
     Pull?: 'missing' | 'always' | 'never';

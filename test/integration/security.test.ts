@@ -117,6 +117,19 @@ describe('security policy', () => {
     await h.broker.take(h.deadLetterQueue);
   });
 
+  it('create takes the limits a message asks for within the maxima, and refuses one above them creating nothing', async () => {
+    const name = unique('create-limits');
+    const body = await request({ Dockercmd: 'create', Image: h.image, Cmd: ['true'], Options: { Name: name, Memory: '32m', Cpus: 0.25, PidsLimit: 16 } });
+    expect(body).toMatchObject({ Status: 'ok', Container: { Name: name } });
+    expect((await inspect(body.Host, name)).HostConfig).toMatchObject({ Memory: 32 * 1024 ** 2, MemorySwap: 32 * 1024 ** 2, NanoCpus: 2.5e8, PidsLimit: 16 });
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const label = `test=${unique('create-too-big')}`;
+    const denied = await request({ Dockercmd: 'create', Image: h.image, Options: { Memory: '1g', Labels: { test: label.slice(5) } } });
+    expect(denied).toMatchObject({ Status: 'error', Error: { Code: 'Denied', Message: "Options.Memory 1g is above this worker's --max-memory 256m" } });
+    await h.broker.take(h.deadLetterQueue);
+    expect((await countCreates(h.engines.a, since, [label])) + (await countCreates(h.engines.b, since, [label]))).toBe(0);
+  });
+
   it('inspect replies echo the Env keys of a container, never their values', async () => {
     const name = unique('env-inspect');
     const run = await request({ Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Name: name, Env: [`TOKEN=${SECRET_ENV}`, 'EMPTY='] } });
