@@ -39,7 +39,7 @@ async function pullForRun(engine: Engine, image: string, ctx: CommandContext): P
     await pullImage(engine, image, undefined);
   } catch (err) {
     if (!(err instanceof DispatchError) || err.code !== 'PullFailed') throw err;
-    ctx.log.warn({ host: engine.id, image, err: err.message }, 'could not pull the image');
+    ctx.log.warn({ host: engine.id, image, err: err.message }, 'could not pull the image for the run: check its name and tag and that the engine reaches the registry, or put it on the engine first');
     throw new DispatchError('ImageNotFound', `image ${image} is not on engine ${engine.id} and could not be pulled: ${err.message}`, {
       cause: err,
       context: { host: engine.id },

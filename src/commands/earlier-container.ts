@@ -35,7 +35,7 @@ export async function findEarlierContainer(ctx: CommandContext): Promise<Earlier
             cause: err,
           });
         }
-        ctx.log.warn({ host: engine.id, err: error.message }, 'could not look for an earlier container on this engine');
+        ctx.log.warn({ host: engine.id, err: error.message }, 'could not look for an earlier container on this engine: skipped for this first delivery (check that its daemon runs and is reachable)');
         return [];
       }
     }),

@@ -26,7 +26,7 @@ export const pull: CommandHandler<PullMessage> = async (message, ctx) => {
         return { pulled: { Host: engine.id, Image: message.Image, Id: info.Id } };
       } catch (err) {
         const error = err instanceof DispatchError ? err : new DispatchError('DockerUnavailable', `engine ${engine.id}: ${(err as Error).message}`);
-        ctx.log.warn({ host: engine.id, image: message.Image, code: error.code, err: error.message }, 'pull failed');
+        ctx.log.warn({ host: engine.id, image: message.Image, code: error.code, err: error.message }, 'pull failed on this engine: check the image name and tag, that the engine reaches the registry, and the credentials (Options.Auth)');
         return { error };
       }
     }),

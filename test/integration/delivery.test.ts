@@ -92,6 +92,45 @@ describe('delivery', () => {
     expect((await reply).body).toMatchObject({ Status: 'ok', Stdout: 'started\nfinished\n' });
     expect(await h.broker.depth(h.queue)).toBe(0);
   });
+
+  /** Starts a `sleep 300` run with a name and waits until its container runs. */
+  async function longRun(harness: Harness, name: string) {
+    harness.broker.publish(harness.queue, { Dockercmd: 'run', Image: harness.image, Cmd: ['sleep', '300'], Options: { Name: name, Remove: true } }, { messageId: name });
+    const running = async () =>
+      (await harness.engines.a.listContainers({ filters: { name: [name] } })).length + (await harness.engines.b.listContainers({ filters: { name: [name] } })).length;
+    for (let i = 0; i < 200 && (await running()) === 0; i++) await sleep(50);
+    expect(await running()).toBe(1);
+  }
+
+  it('when --shutdown-timeout passes, exits 0 leaving the unfinished message unacked and its container running', async () => {
+    h = await startHarness('dd-drain-timeout', ['--shutdown-timeout', '1']);
+    const name = unique('unfinished');
+    await longRun(h, name);
+    const startedAt = Date.now();
+    const exitCode = await h.worker.stop();
+    expect(exitCode).toBe(0);
+    expect(Date.now() - startedAt).toBeLessThan(15_000);
+    expect(h.worker.stderr).toContain('shutdown timeout passed: unfinished messages go back to the queue');
+    // Back in the queue for the next worker, which adopts the container that still runs.
+    await expect.poll(() => h!.broker.depth(h!.queue), { timeout: 10_000 }).toBe(1);
+    const engine = (await h.engines.a.listContainers({ filters: { name: [name] } })).length > 0 ? h.engines.a : h.engines.b;
+    expect((await engine.getContainer(name).inspect()).State.Running).toBe(true);
+  });
+
+  it('a second signal exits at once (130), leaving the message in progress unacked', async () => {
+    h = await startHarness('dd-second-signal', ['--shutdown-timeout', '60']);
+    const name = unique('interrupted');
+    await longRun(h, name);
+    const worker = h.worker;
+    worker.child.kill('SIGINT');
+    await worker.waitFor(() => worker.stderr.includes('shutting down: no new messages'), 10_000);
+    const startedAt = Date.now();
+    worker.child.kill('SIGINT');
+    expect(await worker.exited).toBe(130);
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    expect(worker.stderr).toContain('second signal: exiting now');
+    await expect.poll(() => h!.broker.depth(h!.queue), { timeout: 10_000 }).toBe(1);
+  });
 });
 
 describe('an unreachable engine in the pool', () => {

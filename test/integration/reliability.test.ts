@@ -31,6 +31,20 @@ describe('timeouts, caps and adoption', () => {
     expect(await exists(engine, name)).toBe(false);
   });
 
+  it('kills a timed-out run that ignores the stop signal, once the stop grace period has passed', async () => {
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['sh', '-c', "trap '' TERM; echo stubborn; while true; do sleep 0.1; done"],
+      Options: { Attach: ['STDOUT'], Remove: true, Timeout: 1 },
+    });
+    // SIGKILL after the 10 s grace period of the stop: exit code 137.
+    expect(body).toMatchObject({ Status: 'error', Error: { Code: 'Timeout' }, ExitCode: 137, Stdout: 'stubborn\n' });
+    await h.broker.take(h.deadLetterQueue);
+    const engine = body.Host === 'a' ? h.engines.a : h.engines.b;
+    expect(await exists(engine, body.Container!.Id)).toBe(false);
+  });
+
   it('caps the output a reply carries at --max-output per stream, keeping the end, and says Truncated', async () => {
     const { body } = await h.broker.request(h.queue, {
       Dockercmd: 'run',
