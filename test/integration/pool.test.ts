@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { echoRun, hostsFile, startHarness, type Harness } from '../support/harness.js';
+import { echoRun, exists, hostsFile, startHarness, type Harness } from '../support/harness.js';
 import { services, tlsEngine } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
 
@@ -80,24 +80,38 @@ describe('hosts file and reload', () => {
     expect(worker.stderr).toContain(`invalid hosts file ${file}: [0].Address is required; [0].Labels.x must be a string`);
   });
 
-  it('on SIGHUP re-reads the hosts file: new engines join, removed ones take no new work', async () => {
+  it('on SIGHUP re-reads the hosts file: new engines join, changed ones change, removed ones take no new work, work in flight goes on', async () => {
     const { hostA, hostB } = services();
     const file = hostsFile([{ Name: 'a', Address: hostA }]);
     h = await startHarness('dd-reload', ['--hosts', file], '');
     expect((await h.broker.request(h.queue, echoRun(h.image, { Host: 'b' }))).body.Error?.Code).toBe('InvalidMessage');
 
-    writeFileSync(file, JSON.stringify([{ Name: 'a', Address: hostA }, { Name: 'b', Address: hostB }]));
+    writeFileSync(file, JSON.stringify([{ Name: 'a', Address: hostA, MaxContainers: 5 }, { Name: 'b', Address: hostB }]));
     h.worker.child.kill('SIGHUP');
     const worker = h.worker;
     await worker.waitFor(() => worker.stderr.includes('SIGHUP: re-read'));
     expect((await h.broker.request(h.queue, echoRun(h.image, { Host: 'b' }))).body).toMatchObject({ Status: 'ok', Host: 'b' });
+    // A changed entry takes effect: a now has a capacity, which the hosts reply shows.
+    const before = (await h.broker.request(h.queue, { Dockercmd: 'hosts' })).body;
+    expect(before.Hosts?.map((e) => [e.Name, e.Capacity])).toEqual([['a', 5], ['b', undefined]]);
 
-    writeFileSync(file, JSON.stringify([{ Name: 'b', Address: hostB }]));
+    // A run in flight on a is not disturbed when a leaves the pool.
+    const inFlight = h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['sh', '-c', 'echo begun; sleep 2; echo ended'],
+      Options: { Attach: ['STDOUT'], Remove: true, Host: 'a' },
+    });
+    await worker.waitFor(() => worker.stdout.includes('| begun'));
+    writeFileSync(file, JSON.stringify([{ Name: 'b', Address: hostB, Labels: { zone: 'west' } }]));
     h.worker.child.kill('SIGHUP');
     await worker.waitFor(() => worker.stderr.split('SIGHUP: re-read').length > 2);
     const { body } = await h.broker.request(h.queue, { Dockercmd: 'hosts' });
-    expect(body.Hosts?.map((e) => e.Name)).toEqual(['b']);
+    expect(body.Hosts?.map((e) => [e.Name, e.Labels])).toEqual([['b', { zone: 'west' }]]);
     for (let i = 0; i < 2; i++) expect((await h.broker.request(h.queue, echoRun(h.image))).body.Host).toBe('b');
+    const finished = (await inFlight).body;
+    expect(finished).toMatchObject({ Status: 'ok', Host: 'a', ExitCode: 0, Stdout: 'begun\nended\n' });
+    expect(await exists(h.engines.a, finished.Container!.Id)).toBe(false);
 
     // A broken file changes nothing.
     writeFileSync(file, '[{"Name": "b"');
