@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { workerLabels } from '../support/engine-events.js';
 import { echoRun, hostsFile, startHarness, type Harness } from '../support/harness.js';
 import { removeContainers, services, unique } from '../support/services.js';
+import { WorkerProcess } from '../support/worker-process.js';
 
 // These tests count every docker-dispatch container on the engines, so they run alone (the "exclusive" project).
 
@@ -67,6 +68,34 @@ describe('capacity', () => {
     await h.broker.request(h.queue, { Dockercmd: 'stop', Container: first, Options: { Time: 0 } });
     const { body } = await waiting;
     expect(body).toMatchObject({ Status: 'ok', Host: firstReply.body.Host, Stdout: 'hi\n' });
+  });
+
+  it('holds across workers: two workers on one queue never run more than MaxContainers at once on an engine', async () => {
+    const { hostA } = services();
+    const file = hostsFile([{ Name: 'a', Address: hostA, MaxContainers: 2 }]);
+    h = await startHarness('dd-capacity-2w', ['--hosts', file, '--prefetch', '4'], '');
+    const second = await WorkerProcess.start(['-q', h.queue, '--network', 'none', '--hosts', file, '--prefetch', '4', h.amqpUrl]);
+    try {
+      const runs = Array.from({ length: 6 }, () =>
+        h!.broker.request(h!.queue, { Dockercmd: 'run', Image: h!.image, Cmd: ['sleep', '1'], Options: { Attach: ['STDOUT'] } }, {}, 90_000),
+      );
+      const replies = await Promise.all(runs);
+      for (const { body } of replies) expect(body).toMatchObject({ Status: 'ok', Host: 'a', ExitCode: 0 });
+      // Both workers took messages.
+      expect(second.stdout).toMatch(/^ok run /m);
+      expect(h.worker.stdout).toMatch(/^ok run /m);
+      // From the engine: how many of these containers ran at the same instant.
+      const intervals = await Promise.all(
+        replies.map(async ({ body }) => {
+          const { State } = await h!.engines.a.getContainer(body.Container!.Id).inspect();
+          return { start: Date.parse(State.StartedAt), end: Date.parse(State.FinishedAt) };
+        }),
+      );
+      const overlap = Math.max(...intervals.map((i) => intervals.filter((j) => j.start <= i.start && i.start < j.end).length));
+      expect(overlap).toBeLessThanOrEqual(2);
+    } finally {
+      await second.stop();
+    }
   });
 });
 
