@@ -1,16 +1,17 @@
 import { readFileSync } from 'node:fs';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { EngineAddress, EngineSpec, TlsFiles } from './address.js';
+import { DockerClient } from './docker-client.js';
 
 /** Thrown when an engine's TLS files cannot be read. */
 export class EngineConfigError extends Error {
   override readonly name = 'EngineConfigError';
 }
 
-/** One Docker engine of the pool: its id (as in replies and logs), its spec, and a dockerode client for it. */
+/** One Docker engine of the pool: its id (as in replies and logs), its spec, and a Docker client for it. */
 export class Engine {
   readonly id: string;
-  readonly docker: Docker;
+  readonly docker: DockerClient;
 
   /** `defaultTls` applies to an https:// engine that has no Tls of its own (--tls-ca, --tls-cert, --tls-key). */
   constructor(
@@ -19,20 +20,17 @@ export class Engine {
   ) {
     this.id = spec.id;
     // n.b. no `timeout`: dockerode's is a socket idle timeout that would also cut long waits and attaches.
-    this.docker = new Docker(dockerOptions(spec, spec.tls ?? defaultTls));
+    this.docker = new DockerClient(dockerOptions(spec, spec.tls ?? defaultTls));
   }
 
   /** Resolves when the engine answers `/_ping` within `timeoutMs`. */
   async ping(timeoutMs: number): Promise<void> {
-    // @types/dockerode lacks the options argument dockerode takes.
-    const ping = this.docker.ping.bind(this.docker) as (options: { abortSignal: AbortSignal }) => Promise<unknown>;
-    await ping({ abortSignal: AbortSignal.timeout(timeoutMs) });
+    await this.docker.ping({ abortSignal: AbortSignal.timeout(timeoutMs) });
   }
 
   /** The engine's version (`/version`). */
   async version(timeoutMs: number): Promise<string> {
-    const version = this.docker.version.bind(this.docker) as (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>;
-    return (await version({ abortSignal: AbortSignal.timeout(timeoutMs) })).Version;
+    return (await this.docker.version({ abortSignal: AbortSignal.timeout(timeoutMs) })).Version;
   }
 
   /** The same engine configuration (address, labels, capacity, TLS files)? */
