@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { DispatchError } from '../errors.js';
 import { classifyDockerError, neverReachedEngine, type DockerOperation } from '../docker/classify.js';
 import { capture, registerWait, type Captured } from '../docker/container-io.js';
+import { createdNanos } from '../docker/docker-client.js';
 import type { Engine } from '../docker/engine.js';
 import { countManaged } from '../docker/pool.js';
 import { LABELS } from '../docker/labels.js';
@@ -196,20 +197,41 @@ export async function createOnSomeEngine(message: RunMessage, ctx: CommandContex
 }
 
 /**
- * Whether a just-created container is among the first MaxContainers docker-dispatch containers on its engine, by
- * creation time then id: the same order every worker computes, so at most MaxContainers survive a race.
+ * Whether a just-created container is among the first MaxContainers docker-dispatch containers on its engine, in
+ * order of creation: an order every worker computes alike and that a newer container never jumps, so at most
+ * MaxContainers survive a race (a container is only ever compared with those created before it, which every worker
+ * that created a later one also sees). The engine's list gives creation times in seconds; ties within that second
+ * are ordered by the nanosecond times of an inspect, then by id.
  */
 async function withinCapacity(engine: Engine, container: Docker.Container, ctx: CommandContext): Promise<boolean> {
   const max = engine.spec.maxContainers;
   if (max === undefined) return true;
   try {
-    const order = (await countManaged(engine, ctx.requestTimeoutMs)).sort((x, y) => x.Created - y.Created || x.Id.localeCompare(y.Id));
-    const index = order.findIndex((c) => c.Id === container.id);
-    return index === -1 || index < max;
+    const managed = await countManaged(engine, ctx.requestTimeoutMs);
+    const mine = managed.find((c) => c.Id === container.id);
+    if (!mine) return true;
+    const before = managed.filter((c) => c.Created < mine.Created).length;
+    const sameSecond = managed.filter((c) => c.Created === mine.Created);
+    if (before + sameSecond.length <= max) return true;
+    if (before >= max) return false;
+    const precise = await Promise.all(
+      sameSecond.map(async (c) => {
+        try {
+          const info = await engine.docker.getContainer(c.Id).inspect({ abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+          return { id: c.Id, created: createdNanos(info.Created) };
+        } catch (err) {
+          if ((err as { statusCode?: number }).statusCode === 404) return undefined; // gone meanwhile: not in the way
+          throw err;
+        }
+      }),
+    );
+    const order = precise.flatMap((c) => (c ? [c] : [])).sort((x, y) => (x.created < y.created ? -1 : x.created > y.created ? 1 : x.id.localeCompare(y.id)));
+    return before + order.findIndex((c) => c.id === container.id) < max;
   } catch {
     return true; // cannot tell: the start will show whether the engine is there
   }
 }
+
 
 /** The create request for a run: the message's fields, the worker's labels, and the policy's settings. */
 export function createOptions(message: RunMessage, ctx: CommandContext, engine: Engine): Docker.ContainerCreateOptions {
