@@ -59,13 +59,12 @@ export async function send(options: SendOptions): Promise<number> {
   } catch (err) {
     return fail(EXIT.errorReply, `cannot connect to ${redactUrl(options.amqpUrl)}: ${(err as Error).message}`);
   }
-  // The broker closing a channel (a refused publish: ACCESS_REFUSED, NOT_FOUND) is told as the failure, not thrown.
-  let refused: Error | undefined;
-  connection.on('error', (err: Error) => (refused ??= err));
+  // n.b. the broker closing the channel or the connection is reported by exchange(), not thrown as an 'error' event.
+  connection.on('error', () => undefined);
   try {
-    return await exchange(connection, read.body, options, fail, (err) => (refused ??= err));
+    return await exchange(connection, read.body, options, fail);
   } catch (err) {
-    return fail(EXIT.errorReply, `${(refused ?? (err as Error)).message} (nothing was sent)`);
+    return fail(EXIT.errorReply, (err as Error).message);
   } finally {
     await connection.close().catch(() => undefined);
   }
@@ -76,10 +75,17 @@ async function exchange(
   body: Buffer,
   options: SendOptions,
   fail: (code: number, text: string) => number,
-  onChannelError: (err: Error) => void,
 ): Promise<number> {
   const channel = await connection.createConfirmChannel();
-  channel.on('error', onChannelError);
+  // Why the broker closed the channel (a refused publish: ACCESS_REFUSED, NOT_FOUND), or that the connection is gone.
+  let closedBecause: Error | undefined;
+  channel.on('error', (err: Error) => (closedBecause ??= err));
+  const lost = new Promise<never>((_, reject) => {
+    const closed = () => reject(closedBecause ?? new Error('the broker closed the connection'));
+    channel.once('close', closed);
+    connection.once('close', closed);
+  });
+  lost.catch(() => undefined); // n.b. only awaited while waiting for the reply
   const messageId = randomUUID();
   const correlationId = randomUUID();
   let replyTo: string | undefined;
@@ -108,7 +114,11 @@ async function exchange(
     correlationId,
     ...(replyTo === undefined ? {} : { replyTo }),
   });
-  await channel.waitForConfirms();
+  try {
+    await channel.waitForConfirms();
+  } catch (err) {
+    throw new Error(`${(closedBecause ?? (err as Error)).message} (nothing was sent)`);
+  }
   // n.b. a mandatory message that no queue takes comes back (basic.return) before its confirm.
   if (returned) {
     const where =
@@ -123,11 +133,18 @@ async function exchange(
   }
   const timeoutMs = options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000;
   let timer: NodeJS.Timeout | undefined;
-  const answer = await Promise.race([
-    reply,
-    ...(timeoutMs === undefined ? [] : [new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]),
-  ]);
-  clearTimeout(timer);
+  let answer: Reply | undefined;
+  try {
+    answer = await Promise.race([
+      reply,
+      lost,
+      ...(timeoutMs === undefined ? [] : [new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]),
+    ]);
+  } catch (err) {
+    throw new Error(`lost the broker while waiting for the reply to message ${messageId} (${(err as Error).message}); it was sent and may still be carried out`);
+  } finally {
+    clearTimeout(timer);
+  }
   if (!answer) return fail(EXIT.timeout, `no reply within ${options.timeoutSeconds} s (message ${messageId}); it may still be carried out`);
   print(answer, performance.now() - sentAt, options);
   return exitCodeFor(answer);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClient } from '../support/client-process.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { addUser, deleteUser } from '../support/rabbitmq-ctl.js';
+import { addUser, closeConnectionsOfUser, deleteUser } from '../support/rabbitmq-ctl.js';
 import { unique } from '../support/services.js';
 
 describe('docker-dispatch send, against a running worker', () => {
@@ -145,6 +145,27 @@ describe('docker-dispatch send, against a running worker', () => {
     } finally {
       await deleteUser(user);
       await h.broker.channel.deleteExchange(exchange);
+    }
+  });
+
+  it('exits 1 saying the message was sent when the broker connection is lost while it waits for the reply', async () => {
+    const user = unique('waiter');
+    const password = unique('pw');
+    await addUser(user, password, ['.*', '.*', '.*']);
+    try {
+      const url = new URL(h.amqpUrl);
+      url.username = user;
+      url.password = password;
+      // No worker consumes `idle`: the client waits until its connection is closed under it.
+      const run = runClient(['send', '-q', idle, url.toString(), '{"Dockercmd":"hosts"}']);
+      await expect.poll(() => h.broker.depth(idle), { timeout: 15_000 }).toBe(1);
+      expect(await closeConnectionsOfUser(user)).toBe(1);
+      const { code, stderr } = await run;
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^docker-dispatch: lost the broker while waiting for the reply to message [0-9a-f-]{36} \(.*\); it was sent and may still be carried out\n$/);
+      await h.broker.take(idle);
+    } finally {
+      await deleteUser(user);
     }
   });
 

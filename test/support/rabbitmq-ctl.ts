@@ -38,3 +38,11 @@ export async function addUser(name: string, password: string, permissions: [stri
 export async function deleteUser(name: string): Promise<void> {
   await ctl('delete_user', name).catch(() => undefined);
 }
+
+/** Closes, from the broker's side, every connection of a broker user. */
+export async function closeConnectionsOfUser(user: string): Promise<number> {
+  const rows = (await ctl('list_connections', 'pid', 'user', '-q')).split('\n').slice(1);
+  const ours = rows.filter((row) => row.split('\t')[1]?.trim() === user).map((row) => row.split('\t')[0]!);
+  for (const pid of ours) await ctl('close_connection', pid, 'fault injection');
+  return ours.length;
+}
