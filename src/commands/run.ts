@@ -225,13 +225,14 @@ async function withinCapacity(engine: Engine, container: Docker.Container, ctx: 
         }
       }),
     );
-    const order = precise.flatMap((c) => (c ? [c] : [])).sort((x, y) => (x.created < y.created ? -1 : x.created > y.created ? 1 : x.id.localeCompare(y.id)));
+    const order = precise
+      .flatMap((c) => (c ? [c] : []))
+      .sort((x, y) => Number(x.created - y.created) || x.id.localeCompare(y.id));
     return before + order.findIndex((c) => c.id === container.id) < max;
   } catch {
     return true; // cannot tell: the start will show whether the engine is there
   }
 }
-
 
 /** The create request for a run: the message's fields, the worker's labels, and the policy's settings. */
 export function createOptions(message: RunMessage, ctx: CommandContext, engine: Engine): Docker.ContainerCreateOptions {
@@ -283,24 +284,26 @@ function sinks(ctx: CommandContext, host: string, ref: ContainerRef) {
  * command ran and its exit code is known, and running it again would be worse than a leftover container.
  */
 export async function removeExited(container: Docker.Container, ctx: CommandContext, host: string, ref: ContainerRef): Promise<string | undefined> {
-  try {
-    await container.remove({ v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
-    return undefined;
-  } catch (err) {
-    // Gone already (another worker adopted and removed it) is what was asked.
-    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-    const error = classifyDockerError(err, 'remove', host, { container: ref });
-    ctx.log.warn({ host, container: ref.Name, err: error.message }, 'container exited but could not be removed: remove it by hand (docker rm)');
-    return `the container ${ref.Name ?? ref.Id} exited but could not be removed: ${error.message}`;
-  }
+  const error = await tryRemove(container, { force: false }, ctx, host, ref);
+  if (!error) return undefined;
+  ctx.log.warn({ host, container: ref.Name, err: error.message }, 'container exited but could not be removed: remove it by hand (docker rm)');
+  return `the container ${ref.Name ?? ref.Id} exited but could not be removed: ${error.message}`;
 }
 
+/** Removes a container that failed to start, so nothing is left behind; a failure is only logged. */
 async function removeQuietly(container: Docker.Container, ctx: CommandContext, host: string): Promise<void> {
+  const error = await tryRemove(container, { force: true }, ctx, host, { Id: container.id });
+  if (error) ctx.log.warn({ host, container: container.id, err: error.message }, 'could not remove a container that failed to start: remove it by hand (docker rm)');
+}
+
+/** Removes a container with its anonymous volumes; a container already gone is what was asked (another worker's doing). */
+async function tryRemove(container: Docker.Container, { force }: { force: boolean }, ctx: CommandContext, host: string, ref: ContainerRef): Promise<DispatchError | undefined> {
   try {
-    await container.remove({ force: true, v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+    await container.remove({ force, v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+    return undefined;
   } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status !== 404) ctx.log.warn({ host, container: container.id, err }, 'could not remove a container that failed to start: remove it by hand (docker rm)');
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    return classifyDockerError(err, 'remove', host, { container: ref });
   }
 }
 

@@ -123,8 +123,9 @@ describe('security policy', () => {
     expect(body).toMatchObject({ Status: 'ok', Container: { Name: name } });
     expect((await inspect(body.Host, name)).HostConfig).toMatchObject({ Memory: 32 * 1024 ** 2, MemorySwap: 32 * 1024 ** 2, NanoCpus: 2.5e8, PidsLimit: 16 });
     const since = Math.floor(Date.now() / 1000) - 1;
-    const label = `test=${unique('create-too-big')}`;
-    const denied = await request({ Dockercmd: 'create', Image: h.image, Options: { Memory: '1g', Labels: { test: label.slice(5) } } });
+    const tag = unique('create-too-big');
+    const label = `test=${tag}`;
+    const denied = await request({ Dockercmd: 'create', Image: h.image, Options: { Memory: '1g', Labels: { test: tag } } });
     expect(denied).toMatchObject({ Status: 'error', Error: { Code: 'Denied', Message: "Options.Memory 1g is above this worker's --max-memory 256m" } });
     await h.broker.take(h.deadLetterQueue);
     expect((await countCreates(h.engines.a, since, [label])) + (await countCreates(h.engines.b, since, [label]))).toBe(0);

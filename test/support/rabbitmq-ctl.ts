@@ -10,15 +10,26 @@ async function ctl(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Closes, from the broker's side, every connection whose connection_name mentions `queue` (the worker's). */
-export async function closeConnectionsOf(queue: string): Promise<number> {
+/**
+ * Closes, from the broker's side, every connection whose `info` item (a list_connections column) passes `match`;
+ * returns how many.
+ */
+async function closeConnectionsWhere(info: string, match: (value: string) => boolean): Promise<number> {
   // n.b. the text format prints pids as close_connection takes them (<rabbit@host.N.N.N>); the JSON one does not.
-  const rows = (await ctl('list_connections', 'pid', 'client_properties', '-q')).split('\n').slice(1);
-  const ours = rows
-    .filter((row) => row.includes(`{"connection_name","docker-dispatch ${queue} `))
-    .map((row) => row.split('\t')[0]!);
+  const rows = (await ctl('list_connections', 'pid', info, '-q')).split('\n').slice(1);
+  const ours = rows.filter((row) => match(row.split('\t')[1]?.trim() ?? '')).map((row) => row.split('\t')[0]!);
   for (const pid of ours) await ctl('close_connection', pid, 'fault injection');
   return ours.length;
+}
+
+/** Closes, from the broker's side, every connection whose connection_name mentions `queue` (the worker's). */
+export function closeConnectionsOf(queue: string): Promise<number> {
+  return closeConnectionsWhere('client_properties', (value) => value.includes(`{"connection_name","docker-dispatch ${queue} `));
+}
+
+/** Closes, from the broker's side, every connection of a broker user. */
+export function closeConnectionsOfUser(user: string): Promise<number> {
+  return closeConnectionsWhere('user', (value) => value === user);
 }
 
 /** Stops the RabbitMQ application (connections drop, the node stays up) for `downMs`, then starts it again. */
@@ -39,10 +50,3 @@ export async function deleteUser(name: string): Promise<void> {
   await ctl('delete_user', name).catch(() => undefined);
 }
 
-/** Closes, from the broker's side, every connection of a broker user. */
-export async function closeConnectionsOfUser(user: string): Promise<number> {
-  const rows = (await ctl('list_connections', 'pid', 'user', '-q')).split('\n').slice(1);
-  const ours = rows.filter((row) => row.split('\t')[1]?.trim() === user).map((row) => row.split('\t')[0]!);
-  for (const pid of ours) await ctl('close_connection', pid, 'fault injection');
-  return ours.length;
-}
