@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS } from './config.js';
 import { STRATEGIES } from './docker/strategies/index.js';
+import { MAX_TIMER_MS } from './long-timer.js';
 import type { OutputFormat } from './output/output.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -72,10 +73,14 @@ function wholeNumber(what: string, min: number) {
   };
 }
 
+/** The longest duration a flag takes: Node keeps no timer longer (about 24.8 days). */
+const MAX_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+
 function seconds(min: number) {
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(`expected a number of seconds ≥ ${min}.`);
+    if (n > MAX_SECONDS) throw new InvalidArgumentError(`expected at most ${MAX_SECONDS} seconds (about 24.8 days, the longest timer Node.js keeps).`);
     return n;
   };
 }

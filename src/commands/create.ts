@@ -1,4 +1,5 @@
 import { classifyDockerError } from '../docker/classify.js';
+import { checkedInspect } from '../docker/inspect-shape.js';
 import type { CreateMessage, RunMessage } from '../messages/types.js';
 import { containerName, type CommandHandler } from './context.js';
 import { findEarlierContainer } from './earlier-container.js';
@@ -18,7 +19,7 @@ export const create: CommandHandler<CreateMessage> = async (message, ctx) => {
     : await createOnSomeEngine({ ...message, Dockercmd: 'run' } satisfies RunMessage, ctx);
   if (earlier) ctx.log.info({ host: engine.id, container: earlier.id }, 'answering with the container an earlier attempt created');
   try {
-    const info = await container.inspect({ abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+    const info = checkedInspect(await container.inspect({ abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) }), engine.id);
     return { Host: engine.id, Container: { Id: info.Id, Name: containerName(info.Name) } };
   } catch (err) {
     throw classifyDockerError(err, 'inspect', engine.id, { container: { Id: container.id } });

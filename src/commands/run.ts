@@ -4,8 +4,10 @@ import { classifyDockerError, neverReachedEngine, type DockerOperation } from '.
 import { capture, registerWait, type Captured } from '../docker/container-io.js';
 import { createdNanos } from '../docker/docker-client.js';
 import type { Engine } from '../docker/engine.js';
+import { checkedInspect } from '../docker/inspect-shape.js';
 import { countManaged } from '../docker/pool.js';
 import { LABELS } from '../docker/labels.js';
+import { setLongTimeout } from '../long-timer.js';
 import type { RunMessage } from '../messages/types.js';
 import { createPulling } from './create-pulling.js';
 import { findEarlierContainer } from './earlier-container.js';
@@ -67,7 +69,7 @@ async function startAndFollow(plan: Plan, ctx: CommandContext, engine: Engine, c
   let output: Promise<Captured> | undefined;
   try {
     const name = plan.message.Options?.Name;
-    const info = name ? undefined : await step('inspect', ref, (abortSignal) => container.inspect({ abortSignal }));
+    const info = name ? undefined : await step('inspect', ref, async (abortSignal) => checkedInspect(await container.inspect({ abortSignal }), host));
     ref = { Id: container.id, Name: containerName(name ?? info!.Name) };
     if (plan.attachOutput) {
       const stream = await step('attach', ref, () =>
@@ -92,7 +94,7 @@ async function startAndFollow(plan: Plan, ctx: CommandContext, engine: Engine, c
 async function follow(plan: Plan, ctx: CommandContext, engine: Engine, container: Docker.Container): Promise<CommandResult> {
   const host = engine.id;
   const step = stepper(host, ctx);
-  const info = await step('inspect', { Id: container.id }, (abortSignal) => container.inspect({ abortSignal }));
+  const info = await step('inspect', { Id: container.id }, async (abortSignal) => checkedInspect(await container.inspect({ abortSignal }), host));
   const ref = { Id: info.Id, Name: containerName(info.Name) };
   ctx.onContainer?.(host, ref);
   if (!plan.waitForExit) return { Host: host, Container: ref };
@@ -124,25 +126,23 @@ async function finish(
   const host = engine.id;
   const step = stepper(host, ctx);
   let timedOut = false;
+  // n.b. a long timer: Options.Timeout may be longer than the 24.8 days a plain setTimeout keeps.
   const timer =
     plan.timeoutSeconds === undefined
       ? undefined
-      : setTimeout(
-          () => {
-            timedOut = true;
-            ctx.log.info({ host, container: ref.Name, timeoutSeconds: plan.timeoutSeconds }, 'run timed out: stopping the container');
-            container.stop({ t: TIMEOUT_STOP_SECONDS }).catch((err: unknown) => {
-              ctx.log.warn({ host, container: ref.Name, err }, 'could not stop a timed-out container: it may still be running; stop it by hand (docker stop)');
-            });
-          },
-          Math.max(0, running.startedAt + plan.timeoutSeconds * 1000 - Date.now()),
-        );
+      : setLongTimeout(() => {
+          timedOut = true;
+          ctx.log.info({ host, container: ref.Name, timeoutSeconds: plan.timeoutSeconds }, 'run timed out: stopping the container');
+          container.stop({ t: TIMEOUT_STOP_SECONDS }).catch((err: unknown) => {
+            ctx.log.warn({ host, container: ref.Name, err }, 'could not stop a timed-out container: it may still be running; stop it by hand (docker stop)');
+          });
+        }, running.startedAt + plan.timeoutSeconds * 1000 - Date.now());
   let exitCode: number;
   let captured: Captured | undefined;
   try {
     [exitCode, captured] = await Promise.all([step('wait', ref, () => running.exit), step('attach', ref, async () => running.output)]);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
 
   const result: CommandResult = { Host: host, Container: ref, ExitCode: exitCode };
@@ -217,7 +217,7 @@ async function withinCapacity(engine: Engine, container: Docker.Container, ctx: 
     const precise = await Promise.all(
       sameSecond.map(async (c) => {
         try {
-          const info = await engine.docker.getContainer(c.Id).inspect({ abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+          const info = checkedInspect(await engine.docker.getContainer(c.Id).inspect({ abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) }), engine.id);
           return { id: c.Id, created: createdNanos(info.Created) };
         } catch (err) {
           if ((err as { statusCode?: number }).statusCode === 404) return undefined; // gone meanwhile: not in the way

@@ -39,6 +39,10 @@ export function classifyDockerError(
     const what = failure.code ? `${failure.code}` : reason;
     return new DispatchError('DockerUnavailable', `engine ${host} unreachable during ${operation}: ${what}`, withContext);
   }
+  // n.b. the worker follows no redirect (see docker-client.ts): an engine that answers 3xx has refused the request.
+  if (status >= 300 && status < 400) {
+    return new DispatchError('DockerError', `engine ${host} answered ${operation} with a redirect (${status}), which the worker does not follow: ${reason}`, withContext);
+  }
   if (status >= 500) {
     return new DispatchError('DockerUnavailable', `engine ${host} failed ${operation} (${status}): ${reason}`, withContext);
   }

@@ -1,8 +1,35 @@
+import http from 'node:http';
+import https from 'node:https';
 import { createRequire } from 'node:module';
 import Modem from 'docker-modem';
 import type Docker from 'dockerode';
+import { DispatchError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
+
+// n.b. docker-modem sends its requests through lib/http.js, a fork of follow-redirects 0.0.x: it follows an engine's
+// 3xx, even from a unix socket to whatever host and port the Location header names, and the redirected request's
+// errors reach no listener (an uncaught exception). An engine's redirect is an answer, never an instruction: its
+// requests go through Node's own http and https instead.
+// n.b. and docker-modem waits forever for the end of an answer whose connection closes half-way (an engine that dies
+// mid-response): it listens for the request's errors, not the response's. Such a close is made the request's error.
+const modemHttp = require('docker-modem/lib/http') as Record<'http' | 'https', { request: unknown }>;
+for (const [name, native] of [['http', http], ['https', https]] as const) {
+  modemHttp[name].request = (options: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) => {
+    const request = native.request(options, callback);
+    request.on('response', (response) => {
+      response.on('close', () => {
+        if (!response.complete) request.emit('error', Object.assign(new Error('the engine closed the connection before its answer was complete'), { code: 'ECONNRESET' }));
+      });
+    });
+    return request;
+  };
+}
+
+/** A container name (Docker's grammar, a leading slash allowed), full id or id prefix. */
+const CONTAINER_REFERENCE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]{0,255}$/;
+/** What an Engine API path may hold: segments of these characters, never `.` or `..` or an empty one. */
+const SAFE_PATH = /^(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9_.:@%+-]+)+\/?$|^\/$/;
 
 // dockerode's own Container and Image classes, on a docker-modem of our own. Not dockerode's entry point: it loads
 // BuildKit session support (@grpc/grpc-js, @grpc/proto-loader, protobufjs) at start-up, about 7 MB of resident
@@ -25,12 +52,21 @@ export class DockerClient {
     this.modem = new Modem(options);
     // n.b. dockerode's Container and Image make their promises with the modem's Promise, which dockerode sets.
     (this.modem as Modem & { Promise: PromiseConstructor }).Promise = Promise;
+    guardPaths(this.modem);
   }
 
-  getContainer(id: string): Docker.Container {
-    return new Container(this.modem, id);
+  /**
+   * A container by name, full id or id prefix. The reference goes into the request path, so anything but Docker's
+   * grammar is refused here, whatever the schemas let through (InvalidMessage: it came from a message).
+   */
+  getContainer(reference: string): Docker.Container {
+    if (!CONTAINER_REFERENCE.test(reference)) {
+      throw new DispatchError('InvalidMessage', `${JSON.stringify(reference.slice(0, 100))} is not a container name, id or id prefix`);
+    }
+    return new Container(this.modem, encodeURIComponent(reference.replace(/^\//, '')));
   }
 
+  /** An image by reference; the path guard refuses one that would leave the image's own endpoints. */
   getImage(name: string): Docker.Image {
     return new Image(this.modem, name);
   }
@@ -85,6 +121,22 @@ export class DockerClient {
       this.modem.dial(options, (err, data) => (err ? reject(err) : resolve(data as T)));
     });
   }
+}
+
+/**
+ * Makes the modem refuse a request whose path could reach another endpoint than the one it names (`..`, an empty
+ * segment, characters a reference never has): the second guard behind the schemas and getContainer.
+ */
+function guardPaths(modem: Modem): void {
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options, callback) => {
+    const path = String(options.path ?? '').split('?')[0]!;
+    if (!SAFE_PATH.test(path)) {
+      callback?.(new DispatchError('InvalidMessage', `refused to call the engine at ${JSON.stringify(path.slice(0, 200))}: not a path the worker makes`), null);
+      return;
+    }
+    dial(options, callback);
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import { DispatchError } from '../errors.js';
 import type { TlsFiles, EngineSpec } from './address.js';
 import { classifyDockerError } from './classify.js';
 import { Engine } from './engine.js';
+import { checkedInspect } from './inspect-shape.js';
 import { EngineHealth } from './health.js';
 import { LABELS } from './labels.js';
 import type { Strategy } from './strategies/index.js';
@@ -182,7 +183,7 @@ export class EnginePool extends EventEmitter {
     const lookups = await Promise.all(
       this.active.map(async (engine) => {
         try {
-          const info = await engine.docker.getContainer(reference).inspect({ abortSignal: AbortSignal.timeout(timeoutMs) });
+          const info = checkedInspect(await engine.docker.getContainer(reference).inspect({ abortSignal: AbortSignal.timeout(timeoutMs) }), engine.id);
           // Act on the full id from here on: the reference was only good for finding it.
           return { engine, found: { engine, container: engine.docker.getContainer(info.Id), info } };
         } catch (err) {

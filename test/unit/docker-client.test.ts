@@ -1,5 +1,13 @@
+import { createServer } from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { createdNanos, parseRepositoryTag } from '../../src/docker/docker-client.js';
+import { classifyDockerError } from '../../src/docker/classify.js';
+import { createdNanos, DockerClient, parseRepositoryTag } from '../../src/docker/docker-client.js';
+import { checkedInspect } from '../../src/docker/inspect-shape.js';
+import { DispatchError } from '../../src/errors.js';
 
 describe('parseRepositoryTag (the pull reference, as dockerode splits it)', () => {
   it.each([
@@ -20,5 +28,124 @@ describe('createdNanos (the engine creation time, to order containers created in
     expect(createdNanos('2026-12-02T17:36:06Z')).toBe(1796232966000000000n);
     expect(createdNanos('2026-12-02T18:36:06.5+01:00')).toBe(1796232966500000000n);
     expect(createdNanos('2026-12-02T17:36:06.000000002Z') > createdNanos('2026-12-02T17:36:06.000000001Z')).toBe(true);
+  });
+});
+
+describe('DockerClient: a request never leaves the endpoint it names', () => {
+  /** A fake engine on a unix socket that answers every request with a redirect to `location`. */
+  async function redirectingEngine(location: string) {
+    const socket = join(tmpdir(), `dd-redirect-${process.pid}-${Date.now()}.sock`);
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(301, { Location: location, 'Content-Type': 'text/plain' });
+      res.end('moved');
+    });
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    return {
+      socket,
+      paths,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  /** A TCP listener that only counts connections: nothing should ever reach it. */
+  async function listener() {
+    let connections = 0;
+    const server = net.createServer((s) => {
+      connections += 1;
+      s.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (server.address() as net.AddressInfo).port,
+      connections: () => connections,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  it("takes an engine's redirect as its answer (DockerError), never following it to another host", async () => {
+    const probe = await listener();
+    const engine = await redirectingEngine(`http://127.0.0.1:${probe.port}/probe`);
+    try {
+      const client = new DockerClient({ socketPath: engine.socket });
+      const failure = await client.getContainer('web').inspect().catch((err: unknown) => err);
+      expect((failure as { statusCode?: number }).statusCode).toBe(301);
+      expect(classifyDockerError(failure, 'inspect', 'a')).toMatchObject({ code: 'DockerError' });
+      expect(classifyDockerError(failure, 'inspect', 'a').message).toContain('redirect (301)');
+      await sleep(200);
+      expect(probe.connections()).toBe(0);
+      expect(engine.paths).toEqual(['/containers/web/json']);
+    } finally {
+      await engine.close();
+      await probe.close();
+    }
+  });
+
+  it.each(['../../127.0.0.1:8999/probe', '../../info?x=', '%2e%2e%2finfo', 'a b', '', '//evil.example/x', 'web/../../info'])(
+    'refuses the container reference %j before any request',
+    (reference) => {
+      const client = new DockerClient({ socketPath: '/nonexistent.sock' });
+      expect(() => client.getContainer(reference)).toThrow(DispatchError);
+      try {
+        client.getContainer(reference);
+      } catch (err) {
+        expect((err as DispatchError).code).toBe('InvalidMessage');
+      }
+    },
+  );
+
+  it('takes a name with a leading slash, as Docker prints names', () => {
+    expect(new DockerClient({ socketPath: '/nonexistent.sock' }).getContainer('/web-1').id).toBe('web-1');
+  });
+
+  it.each(['/containers/../info', '/containers//json', '/images/a/../../info/json', '/containers/a b/json'])(
+    'refuses to dial the path %j at all (the second guard)',
+    async (path) => {
+      const engine = await redirectingEngine('/');
+      try {
+        const client = new DockerClient({ socketPath: engine.socket });
+        const failure = await new Promise<unknown>((resolve) => client.modem.dial({ path, method: 'GET', statusCodes: { 200: true } }, (err) => resolve(err)));
+        expect(failure).toMatchObject({ code: 'InvalidMessage' });
+        expect(engine.paths).toEqual([]);
+      } finally {
+        await engine.close();
+      }
+    },
+  );
+});
+
+describe('checkedInspect', () => {
+  it('passes a container document through', () => {
+    const info = { Id: 'abc', Name: '/web', State: { Running: true }, Config: { Tty: false } };
+    expect(checkedInspect(info, 'a')).toBe(info);
+  });
+
+  it.each([[{}], [null], [{ Id: 'x', Name: '/n', State: {} }], [{ ID: 'x', Containers: 3 }]])('refuses %j with a DockerError naming what is missing', (info) => {
+    expect(() => checkedInspect(info, 'a')).toThrow(/engine a answered an inspect without .*not a container document/);
+  });
+});
+
+describe('DockerClient: an engine that stops in the middle of its answer', () => {
+  it('is an ECONNRESET error at once, not a request that never settles', async () => {
+    const socket = join(tmpdir(), `dd-half-${process.pid}-${Date.now()}.sock`);
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
+      res.write('{"Id":"');
+      setTimeout(() => req.socket.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      const started = Date.now();
+      const failure = await new DockerClient({ socketPath: socket })
+        .getContainer('web')
+        .inspect({ abortSignal: AbortSignal.timeout(10_000) })
+        .catch((err: unknown) => err);
+      expect(failure).toMatchObject({ code: 'ECONNRESET' });
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(classifyDockerError(failure, 'inspect', 'a').code).toBe('DockerUnavailable');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
