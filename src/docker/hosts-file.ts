@@ -19,7 +19,7 @@ export async function loadHostsFile(path: string): Promise<EngineSpec[]> {
   }
   const { validate, schema } = loadSchemas().hostsFile;
   if (!validate(document)) {
-    throw new HostsFileError(`invalid hosts file ${path}: ${describeErrors(validate.errors ?? [], schema)}`);
+    throw new HostsFileError(`invalid hosts file ${path}: ${describeErrors(validate.errors ?? [], schema, document)}`);
   }
   const seen = new Set<string>();
   return (document as HostsFile).map((entry, index) => {

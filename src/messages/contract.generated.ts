@@ -61,7 +61,7 @@ export interface CreateMessage {
      */
     Cpus?: number;
     /**
-     * Most processes in the container. Above --max-pids-limit is Denied; absent: --default-pids-limit.
+     * Most processes in the container. Above --max-pids-limit is Denied; absent: --default-pids-limit. At most 4194304, the kernel's own limit.
      */
     PidsLimit?: number;
     /**
@@ -127,7 +127,7 @@ export interface ImagesMessage {
 export interface InspectMessage {
   Dockercmd: 'inspect';
   /**
-   * Container name, full id, or unique id prefix.
+   * Container name, full id, or unique id prefix: letters, digits, `_`, `.` and `-`, starting with a letter or digit (a leading `/`, as Docker prints names, is allowed).
    */
   Container: string;
 }
@@ -139,7 +139,7 @@ export interface InspectMessage {
 export interface KillMessage {
   Dockercmd: 'kill';
   /**
-   * Container name, full id, or unique id prefix.
+   * Container name, full id, or unique id prefix: letters, digits, `_`, `.` and `-`, starting with a letter or digit (a leading `/`, as Docker prints names, is allowed).
    */
   Container: string;
   Options?: {
@@ -181,7 +181,7 @@ export interface ListMessage {
 export interface LogsMessage {
   Dockercmd: 'logs';
   /**
-   * Container name, full id, or unique id prefix.
+   * Container name, full id, or unique id prefix: letters, digits, `_`, `.` and `-`, starting with a letter or digit (a leading `/`, as Docker prints names, is allowed).
    */
   Container: string;
   Options?: {
@@ -236,7 +236,7 @@ export interface PullMessage {
 export interface RemoveMessage {
   Dockercmd: 'remove';
   /**
-   * Container name, full id, or unique id prefix.
+   * Container name, full id, or unique id prefix: letters, digits, `_`, `.` and `-`, starting with a letter or digit (a leading `/`, as Docker prints names, is allowed).
    */
   Container: string;
   Options?: {
@@ -437,12 +437,12 @@ export interface Reply {
 export interface RestartMessage {
   Dockercmd: 'restart';
   /**
-   * Container name, full id, or unique id prefix.
+   * Container name, full id, or unique id prefix: letters, digits, `_`, `.` and `-`, starting with a letter or digit (a leading `/`, as Docker prints names, is allowed).
    */
   Container: string;
   Options?: {
     /**
-     * Seconds to wait after SIGTERM before killing. Default 10; 0 kills at once.
+     * Seconds to wait after SIGTERM before killing. Default 10; 0 kills at once. At most 86400 (a day).
      */
     Time?: number;
   };
@@ -506,7 +506,7 @@ export interface RunMessage {
      */
     User?: string;
     /**
-     * Seconds the container may run. When they pass it is stopped (SIGTERM, then SIGKILL after 10 s) and the reply is an error with code Timeout, the exit code and the output so far; Remove still removes it. Setting it makes the worker wait for the exit.
+     * Seconds the container may run. When they pass it is stopped (SIGTERM, then SIGKILL after 10 s) and the reply is an error with code Timeout, the exit code and the output so far; Remove still removes it. Setting it makes the worker wait for the exit. At most 31536000 (365 days).
      */
     Timeout?: number;
     /**
@@ -528,7 +528,7 @@ export interface RunMessage {
      */
     Cpus?: number;
     /**
-     * Most processes in the container. Above --max-pids-limit is Denied; absent: --default-pids-limit.
+     * Most processes in the container. Above --max-pids-limit is Denied; absent: --default-pids-limit. At most 4194304, the kernel's own limit.
      */
     PidsLimit?: number;
     /**
@@ -545,7 +545,7 @@ export interface RunMessage {
 export interface StartMessage {
   Dockercmd: 'start';
   /**
-   * Container name, full id, or unique id prefix.
+   * Container name, full id, or unique id prefix: letters, digits, `_`, `.` and `-`, starting with a letter or digit (a leading `/`, as Docker prints names, is allowed).
    */
   Container: string;
 }
@@ -557,12 +557,12 @@ export interface StartMessage {
 export interface StopMessage {
   Dockercmd: 'stop';
   /**
-   * Container name, full id, or unique id prefix.
+   * Container name, full id, or unique id prefix: letters, digits, `_`, `.` and `-`, starting with a letter or digit (a leading `/`, as Docker prints names, is allowed).
    */
   Container: string;
   Options?: {
     /**
-     * Seconds to wait after SIGTERM before killing. Default 10; 0 kills at once.
+     * Seconds to wait after SIGTERM before killing. Default 10; 0 kills at once. At most 86400 (a day).
      */
     Time?: number;
   };
@@ -575,7 +575,7 @@ export interface StopMessage {
 export interface WaitMessage {
   Dockercmd: 'wait';
   /**
-   * Container name, full id, or unique id prefix.
+   * Container name, full id, or unique id prefix: letters, digits, `_`, `.` and `-`, starting with a letter or digit (a leading `/`, as Docker prints names, is allowed).
    */
   Container: string;
 }

@@ -66,7 +66,7 @@ export function parseMessage(
     return { ok: false, dockercmd: quote(dockercmd), error: invalid(`Dockercmd "${quote(dockercmd)}" is not a known command (${known})`) };
   }
   if (!command.validate(fields)) {
-    return { ok: false, dockercmd, error: invalid(describeErrors(command.validate.errors ?? [], command.schema)) };
+    return { ok: false, dockercmd, error: invalid(describeErrors(command.validate.errors ?? [], command.schema, fields)) };
   }
   return { ok: true, message: fields as unknown as CommandMessage };
 }
@@ -87,15 +87,18 @@ export function fieldPath(instancePath: string, child?: string): string {
   return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
 }
 
-/** Schema errors as sentences naming their fields (at most ten), for the person who wrote the document. */
-export function describeErrors(errors: readonly ErrorObject[], root: Record<string, unknown>): string {
+/**
+ * Schema errors as sentences naming their fields (at most ten), for the person who wrote the document; `data`, the
+ * document itself, lets a sentence quote the offending value.
+ */
+export function describeErrors(errors: readonly ErrorObject[], root: Record<string, unknown>, data?: unknown): string {
   const problems = [
     ...new Set(
       errors
         // n.b. a propertyNames failure comes with a bare `not` error for the same key, and a oneOf failure with one
         // error per branch: their own error says it better.
         .filter((e) => !(e.keyword === 'not' && e.schemaPath.includes('/propertyNames/')) && !e.schemaPath.includes('/oneOf/'))
-        .map((e) => describeError(e, root)),
+        .map((e) => describeError(e, root, data)),
     ),
   ];
   const more = problems.length > MAX_PROBLEMS ? `; and ${problems.length - MAX_PROBLEMS} more problems` : '';
@@ -103,8 +106,9 @@ export function describeErrors(errors: readonly ErrorObject[], root: Record<stri
 }
 
 /** One schema error as a sentence that names the field, for the person who wrote the message. */
-function describeError(error: ErrorObject, root: Record<string, unknown>): string {
+function describeError(error: ErrorObject, root: Record<string, unknown>, data: unknown): string {
   const field = fieldPath(error.instancePath);
+  const value = () => quoteValue(valueAt(data, error.instancePath));
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':
@@ -126,7 +130,12 @@ function describeError(error: ErrorObject, root: Record<string, unknown>): strin
     case 'minLength':
       return `${field} must not be empty`;
     case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
       return `${field} must be ${String(params.comparison)} ${String(params.limit)}`;
+    case 'maxLength':
+      return `${field} must be at most ${String(params.limit)} characters long`;
     case 'oneOf': {
       const description = schemaAt(root, error)?.description;
       return `${field} is not valid${typeof description === 'string' ? `: ${description.split('.')[0]}` : ''}`;
@@ -134,12 +143,34 @@ function describeError(error: ErrorObject, root: Record<string, unknown>): strin
     case 'uniqueItems':
       return `${field} must not repeat an item`;
     case 'pattern':
-      return /\.Env\[\d+\]$/.test(field) ? `${field} must look like KEY=value` : `${field} must match ${String(params.pattern)}`;
+      if (/\.Env\[\d+\]$/.test(field)) return `${field} must look like KEY=value`;
+      if (field === 'Container' || field === 'Options.Name') {
+        const what = field === 'Container' ? 'a container name, id or id prefix' : 'a container name';
+        return `${field} ${value()} is not ${what} (letters, digits, "_", "." and "-", starting with a letter or digit)`;
+      }
+      if (field === 'Image') return `Image ${value()} is not an image reference ([registry/]repository[:tag][@digest], repository in lowercase)`;
+      return `${field} ${value()} must match ${String(params.pattern)}`;
     case 'propertyNames':
       return `${field} key "${quote(String(params.propertyName))}" is reserved for the worker`;
     default:
       return `${field || 'the message'} ${error.message ?? 'is invalid'}`;
   }
+}
+
+/** The value at a JSON pointer (`/Options/Name`) in the document, if there is one. */
+function valueAt(data: unknown, pointer: string): unknown {
+  let node = data;
+  for (const part of pointer.split('/').slice(1)) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
+}
+
+/** A value from the message as JSON, shortened so a huge value cannot make a huge error message. */
+function quoteValue(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > MAX_QUOTED ? `${json.slice(0, MAX_QUOTED)}…` : json;
 }
 
 function article(type: string): string {
