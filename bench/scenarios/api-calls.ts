@@ -1,4 +1,4 @@
-import { CountingProxy } from '../api-proxy.js';
+import { CountingProxy } from '../../test/support/counting-proxy.js';
 import { removeLabelled } from '../cleanup.js';
 import { ExitWatcher } from '../container-events.js';
 import { type BenchContext, startWorker } from '../context.js';
@@ -18,7 +18,7 @@ const PER_KIND = 4;
 export async function apiCalls(ctx: BenchContext): Promise<{ rows: Row[]; raw: object; text: string }> {
   const { services, client, runId } = ctx;
   const perKind = Math.min(PER_KIND, ctx.options.latencyRuns);
-  const proxies = await Promise.all(services.engines.map((e) => CountingProxy.start(e)));
+  const proxies = await Promise.all(services.engines.map((e) => CountingProxy.start(e.address)));
   const proxied: BenchEngine[] = services.engines.map((e, i) => ({ ...e, address: proxies[i]!.address, docker: dockerClient(proxies[i]!.address) }));
   const sw = await startWorker({ ...ctx, services: { ...services, engines: proxied } }, 'calls', { prefetch: 1 });
   const total = () => {

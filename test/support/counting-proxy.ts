@@ -1,5 +1,5 @@
+import { rmSync } from 'node:fs';
 import net from 'node:net';
-import type { BenchEngine } from './services.js';
 
 /**
  * Request lines in a client's byte stream. n.b. on a kept-alive connection a request may follow a JSON body with no
@@ -16,8 +16,9 @@ export function callKey(method: string, path: string): string {
 }
 
 /**
- * A TCP proxy in front of one engine that counts the Engine API calls going through it, by kind. For the diagnostic
- * call counts only: it adds a hop, so nothing timed goes through it.
+ * A proxy in front of one engine that counts the Engine API calls going through it, by kind: on loopback TCP, or on a
+ * unix socket (`listenPath`) so the worker sees an engine on a socket, as /var/run/docker.sock is. For call counts in
+ * the tests and the bench: it adds a hop, so nothing timed goes through it.
  */
 export class CountingProxy {
   readonly counts = new Map<string, number>();
@@ -29,26 +30,41 @@ export class CountingProxy {
     this.server = net.createServer((client) => this.pipe(client, net.connect(target)));
   }
 
-  static async start(engine: BenchEngine): Promise<CountingProxy> {
-    const target: net.NetConnectOpts = engine.address.startsWith('unix://')
-      ? { path: engine.address.slice('unix://'.length) }
+  /** `engineAddress`: `unix:///path` or `tcp://host:port`, as the services scripts print them. */
+  static async start(engineAddress: string, { listenPath }: { listenPath?: string } = {}): Promise<CountingProxy> {
+    const target: net.NetConnectOpts = engineAddress.startsWith('unix://')
+      ? { path: engineAddress.slice('unix://'.length) }
       : (() => {
-          const url = new URL(engine.address.replace(/^tcp:/, 'http:'));
+          const url = new URL(engineAddress.replace(/^tcp:/, 'http:'));
           return { host: url.hostname, port: Number(url.port) };
         })();
     const proxy = new CountingProxy(target);
-    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
-    proxy.address = `tcp://127.0.0.1:${(proxy.server.address() as net.AddressInfo).port}`;
+    if (listenPath) {
+      await new Promise<void>((resolve) => proxy.server.listen(listenPath, resolve));
+      proxy.address = `unix://${listenPath}`;
+      proxy.listenPath = listenPath;
+    } else {
+      await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+      proxy.address = `tcp://127.0.0.1:${(proxy.server.address() as net.AddressInfo).port}`;
+    }
     return proxy;
   }
+
+  private listenPath: string | undefined;
 
   reset(): void {
     this.counts.clear();
   }
 
+  /** Every call counted since the last reset but those of the kinds given (health pings, say). */
+  callsBut(...kinds: string[]): [string, number][] {
+    return [...this.counts].filter(([key]) => !kinds.includes(key));
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.listenPath) rmSync(this.listenPath, { force: true });
   }
 
   private pipe(client: net.Socket, upstream: net.Socket): void {
