@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Stop what scripts/services.sh started: the test Docker engines (SIGTERM via
 # their pid files, 30 s for their containers, SIGKILL as a last resort), the
-# registry and RabbitMQ, if running. Data roots and recorded storage drivers
-# are kept, so the next services.sh run reuses the imported test image.
+# Podman service and its running containers, the registry and RabbitMQ, if
+# running. Data roots and the imported test images are kept, so the next
+# services.sh run reuses them.
 # For local use; run as root.
 set -euo pipefail
 
@@ -16,11 +17,17 @@ source "$services/tls.sh"
 source "$services/rabbitmq.sh"
 # shellcheck source=scripts/services/engines.sh
 source "$services/engines.sh"
+# shellcheck source=scripts/services/podman.sh
+source "$services/podman.sh"
 # shellcheck source=scripts/services/registry.sh
 source "$services/registry.sh"
 
-require_root "it stops dockerd and RabbitMQ"
+require_root "it stops dockerd, Podman and RabbitMQ"
 
-stop_engines
+# The engines stop concurrently with the rest (each may take seconds).
+stop_engines &
+engines_job=$!
+stop_podman
 stop_registry
 stop_rabbitmq
+wait "$engines_job" || true

@@ -4,6 +4,7 @@
 #   * Docker engine A  on unix:///run/docker-dispatch-test/engine-a.sock
 #   * Docker engine B  on tcp://127.0.0.1:23751 (plus a unix socket we manage it by)
 #   * Docker engine C  on tcp://127.0.0.1:23752 with --tlsverify (test CA in DOCKER_TLS_DIR)
+#   * Podman           on unix:///run/docker-dispatch-test/podman.sock (its Docker-compatible API)
 #   * the test image   docker-dispatch-test:busybox, imported into every engine
 #   * RabbitMQ         on 127.0.0.1:5672 (guest/guest), amqps:// on 5671
 #   * a registry       on 127.0.0.1:5000 (plain HTTP)
@@ -12,7 +13,7 @@
 #
 # STDOUT carries nothing but the `export` lines for the caller to eval: AMQP_URL,
 # AMQPS_URL, DOCKER_HOST_A, DOCKER_HOST_B, DOCKER_HOST_TLS, DOCKER_TLS_DIR,
-# TEST_IMAGE, TEST_REGISTRY.
+# DOCKER_HOST_PODMAN, TEST_IMAGE, TEST_REGISTRY.
 # All progress and diagnostics go to STDERR. Safe to re-run: services that already
 # answer are reused (a warm run takes a few seconds), and state left behind by
 # processes that are gone (pid files, sockets, managed containerd files) is
@@ -38,10 +39,12 @@ source "$services/tls.sh"
 source "$services/rabbitmq.sh"
 # shellcheck source=scripts/services/engines.sh
 source "$services/engines.sh"
+# shellcheck source=scripts/services/podman.sh
+source "$services/podman.sh"
 # shellcheck source=scripts/services/registry.sh
 source "$services/registry.sh"
 
-require_root "it starts dockerd and RabbitMQ"
+require_root "it starts dockerd, Podman and RabbitMQ"
 ensure_packages
 pick_docker_cli
 ensure_base_dirs
@@ -60,8 +63,14 @@ restart_rabbitmq_if_config_changed
 # RabbitMQ is the slowest to boot: kick it off first, wait for it last.
 start_rabbitmq_if_needed
 start_registry_if_needed
+
+podman_up &
+podman_job=$!
 engines_up
+wait "$podman_job" || die "could not bring up Podman (see above)"
+
 engines_ready
+podman_ready
 wait_for_rabbitmq
 
 # The only output on stdout.
@@ -74,4 +83,5 @@ export DOCKER_HOST_TLS=https://127.0.0.1:23752
 export DOCKER_TLS_DIR=$TLS_DIR
 export AMQPS_URL=$AMQPS_URL
 export TEST_REGISTRY=$REGISTRY_ADDR
+export DOCKER_HOST_PODMAN=$PODMAN_HOST
 EOF_EXPORTS

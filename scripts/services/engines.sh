@@ -5,7 +5,7 @@
 #   engine B  tcp://127.0.0.1:23751 (plus a unix socket we manage it by)
 #   engine C  tcp://127.0.0.1:23752 with --tlsverify (certificates from tls.sh)
 # The test image docker-dispatch-test:busybox is imported from a rootfs built
-# from Debian's static busybox.
+# from Debian's static busybox (build_rootfs_tar, also used by podman.sh).
 # Needs lib.sh, tls.sh, pick_docker_cli, and TMP_DIR cleaned up by the caller.
 
 readonly ENGINE_B_TCP=tcp://127.0.0.1:23751
@@ -123,7 +123,7 @@ build_rootfs_tar() {
   ROOTFS_TAR=$TMP_DIR/rootfs.tar
 }
 
-# The image's metadata.
+# The image's metadata, shared by `docker import` here and `podman import`.
 readonly TEST_IMAGE_CHANGES=(--change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin')
 readonly TEST_IMAGE_MESSAGE='docker-dispatch integration test image (busybox-static)'
 
@@ -139,10 +139,11 @@ ensure_image() {
 }
 
 # Prove a container can actually run: overlay2 can initialise fine yet fail to
-# mount at container start on some nested/sandboxed filesystems.
+# mount at container start on some nested/sandboxed filesystems (and Podman
+# fails every start when its rlimits are wrong, see podman.sh).
 smoke_test() {
   local out
-  if out=$("$DOCKER_CLI" -H "$1" run --rm --network none "$TEST_IMAGE" echo ok 2>&1) && [[ $out == ok ]]; then
+  if out=$(timeout 60 "$DOCKER_CLI" -H "$1" run --rm --network none "$TEST_IMAGE" echo ok 2>&1) && [[ $out == ok ]]; then
     return 0
   fi
   log "smoke test on $1 failed: $out"
