@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Stop what scripts/services.sh started: the test Docker engines (SIGTERM via
 # their pid files, 30 s for their containers, SIGKILL as a last resort), the
-# Podman service and its running containers, the registry and RabbitMQ, if
-# running. Data roots and the imported test images are kept, so the next
-# services.sh run reuses them.
+# Podman service and its running containers, the registry, RabbitMQ and the
+# cluster nodes, if running. Data roots, the imported test images and the
+# cluster's membership are kept, so the next services.sh run reuses them.
 # For local use; run as root.
 set -euo pipefail
 
@@ -21,13 +21,17 @@ source "$services/engines.sh"
 source "$services/podman.sh"
 # shellcheck source=scripts/services/registry.sh
 source "$services/registry.sh"
+# shellcheck source=scripts/services/cluster.sh
+source "$services/cluster.sh"
 
 require_root "it stops dockerd, Podman and RabbitMQ"
 
-# The engines stop concurrently with the rest (each may take seconds).
+# The engines and the cluster nodes stop concurrently (each may take seconds).
 stop_engines &
 engines_job=$!
+stop_cluster &
+cluster_job=$!
 stop_podman
 stop_registry
 stop_rabbitmq
-wait "$engines_job" || true
+wait "$engines_job" "$cluster_job" || true

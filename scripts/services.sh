@@ -8,18 +8,24 @@
 #   * the test image   docker-dispatch-test:busybox, imported into every engine
 #   * RabbitMQ         on 127.0.0.1:5672 (guest/guest), amqps:// on 5671
 #   * a registry       on 127.0.0.1:5000 (plain HTTP)
+#   * only with --cluster (or DD_SERVICES_CLUSTER=1): a 3-node RabbitMQ cluster,
+#     dd-cluster-{1,2,3}@<host> on 127.0.0.1:5681-5683 (scripts/test.sh asks for it)
 #
 # Usage (as root, Debian 12):   eval "$(scripts/services.sh)"
+#                               eval "$(scripts/services.sh --cluster)"
 #
 # STDOUT carries nothing but the `export` lines for the caller to eval: AMQP_URL,
 # AMQPS_URL, DOCKER_HOST_A, DOCKER_HOST_B, DOCKER_HOST_TLS, DOCKER_TLS_DIR,
-# DOCKER_HOST_PODMAN, TEST_IMAGE, TEST_REGISTRY.
+# DOCKER_HOST_PODMAN, TEST_IMAGE, TEST_REGISTRY, and with the cluster
+# AMQP_CLUSTER_URLS and RABBIT_CLUSTER_NODES (comma-separated, node 1 first).
 # All progress and diagnostics go to STDERR. Safe to re-run: services that already
 # answer are reused (a warm run takes a few seconds), and state left behind by
-# processes that are gone (pid files, sockets, managed containerd files) is
-# cleaned up before starting afresh.
+# processes that are gone (pid files, sockets, managed containerd files, a
+# half-formed cluster) is cleaned up or repaired before starting afresh.
+# Without --cluster a running cluster is left alone (and not exported).
 #
-# Each service has its own file in scripts/services/ (this one only orders them).
+# Each service has its own file in scripts/services/ (this one only orders them);
+# tests kill and restart cluster nodes with scripts/services/cluster-node.sh.
 # Stop everything with scripts/services-stop.sh.
 set -euo pipefail
 
@@ -43,6 +49,21 @@ source "$services/engines.sh"
 source "$services/podman.sh"
 # shellcheck source=scripts/services/registry.sh
 source "$services/registry.sh"
+# shellcheck source=scripts/services/cluster.sh
+source "$services/cluster.sh"
+
+cluster=false
+[[ ${DD_SERVICES_CLUSTER:-} != 1 ]] || cluster=true
+for arg in "$@"; do
+  case $arg in
+    --cluster) cluster=true ;;
+    -h | --help)
+      sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+      exit 0
+      ;;
+    *) die "unknown argument: $arg (usage: scripts/services.sh [--cluster])" ;;
+  esac
+done
 
 require_root "it starts dockerd, Podman and RabbitMQ"
 ensure_packages
@@ -60,8 +81,10 @@ trap '[[ -z $TMP_DIR ]] || rm -rf "$TMP_DIR"' EXIT
 ensure_tls
 ensure_rabbit_conf
 restart_rabbitmq_if_config_changed
-# RabbitMQ is the slowest to boot: kick it off first, wait for it last.
+# The brokers are the slowest to boot: kick them off first, wait for them last.
+ensure_erlang_cookie
 start_rabbitmq_if_needed
+[[ $cluster == false ]] || cluster_start_if_needed
 start_registry_if_needed
 
 podman_up &
@@ -72,6 +95,7 @@ wait "$podman_job" || die "could not bring up Podman (see above)"
 engines_ready
 podman_ready
 wait_for_rabbitmq
+[[ $cluster == false ]] || cluster_ready
 
 # The only output on stdout.
 cat >&3 <<EOF_EXPORTS
@@ -85,3 +109,9 @@ export AMQPS_URL=$AMQPS_URL
 export TEST_REGISTRY=$REGISTRY_ADDR
 export DOCKER_HOST_PODMAN=$PODMAN_HOST
 EOF_EXPORTS
+if [[ $cluster == true ]]; then
+  cat >&3 <<EOF_EXPORTS
+export AMQP_CLUSTER_URLS=$(cluster_amqp_urls)
+export RABBIT_CLUSTER_NODES=$(cluster_node_names)
+EOF_EXPORTS
+fi

@@ -3,7 +3,7 @@
 # default node rabbit@<host>, AMQP on 5672 and AMQPS on 5671 (certificates from
 # tls.sh), guest/guest from loopback. It is the slowest service, so
 # services.sh kicks it off first (start_rabbitmq_if_needed) and waits for it
-# last (wait_for_rabbitmq).
+# last (wait_for_rabbitmq). The 3-node cluster (cluster.sh) is separate.
 
 # shellcheck disable=SC2034 # exported by services.sh
 readonly AMQP_URL=amqp://guest:guest@127.0.0.1:5672
@@ -14,6 +14,21 @@ readonly RABBIT_START_LOG=$LOG_DIR/rabbitmq-start.log
 amqp_port_open() { port_open 5672; }
 rabbit_ping() { rabbit_cli rabbitmq-diagnostics -q ping >/dev/null 2>&1; }
 rabbit_pidfile() { echo "/var/lib/rabbitmq/mnesia/rabbit@$(hostname -s).pid"; }
+
+# The Erlang cookie the broker, the cluster nodes (cluster.sh) and the CLI
+# tools share. A VM creates it when missing, but several VMs booting at once
+# on a fresh machine would race to write it: make it first.
+readonly ERLANG_COOKIE=/var/lib/rabbitmq/.erlang.cookie
+ensure_erlang_cookie() {
+  [[ ! -s $ERLANG_COOKIE ]] || return 0
+  log "rabbitmq: creating the Erlang cookie $ERLANG_COOKIE"
+  (
+    umask 077
+    openssl rand -hex 16 | tr -d '\n' >"$ERLANG_COOKIE"
+  )
+  chown rabbitmq:rabbitmq "$ERLANG_COOKIE"
+  chmod 0400 "$ERLANG_COOKIE"
+}
 
 RABBIT_STARTED=false
 start_rabbitmq_if_needed() {
