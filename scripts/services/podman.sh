@@ -2,8 +2,9 @@
 # A Podman engine serving the Docker Engine API (Debian's podman 4.3, as root):
 #   unix:///run/docker-dispatch-test/podman.sock
 # with its own storage (vfs) under /var/lib/docker-dispatch-test/podman, its
-# run-time state under /run/docker-dispatch-test, its own containers.conf and
-# storage.conf (so a system Podman's configuration never leaks in), and the
+# run-time state under /run/docker-dispatch-test, its own containers.conf,
+# storage.conf and registries.conf (so a system Podman's configuration never
+# leaks in; the test registry on 127.0.0.1:5000 is plain HTTP), and the
 # test image imported as docker.io/library/docker-dispatch-test:busybox - the
 # name Docker's normalisation gives the short docker-dispatch-test:busybox.
 # Needs lib.sh, engines.sh (build_rootfs_tar, smoke_test) and pick_docker_cli.
@@ -15,6 +16,7 @@ readonly PODMAN_RUNROOT=$RUN_DIR/podman-run   # storage run-time state
 readonly PODMAN_TMPDIR=$RUN_DIR/podman-tmp    # libpod run-time state: locks, exit codes, events log
 readonly PODMAN_CONF=$DATA_DIR/podman-containers.conf
 readonly PODMAN_STORAGE_CONF=$DATA_DIR/podman-storage.conf
+readonly PODMAN_REGISTRIES_CONF=$DATA_DIR/podman-registries.conf
 # The rlimits the service was last seen running with (see podman_conf).
 readonly PODMAN_ULIMITS_FILE=$DATA_DIR/podman.ulimits
 readonly PODMAN_PIDFILE=$RUN_DIR/podman.pid
@@ -25,10 +27,11 @@ readonly PODMAN_LOG=$LOG_DIR/podman.log
 readonly PODMAN_IMAGE=docker.io/library/$TEST_IMAGE
 readonly PODMAN_ARGS=(--root "$PODMAN_ROOT" --runroot "$PODMAN_RUNROOT" --storage-driver vfs)
 
-# podman CLI calls on the service's storage (import, stop): same configuration.
+# The service and podman CLI calls on its storage (import, stop) share this.
+readonly PODMAN_ENV=(CONTAINERS_CONF="$PODMAN_CONF" CONTAINERS_STORAGE_CONF="$PODMAN_STORAGE_CONF"
+  CONTAINERS_REGISTRIES_CONF="$PODMAN_REGISTRIES_CONF")
 podman_cli() {
-  CONTAINERS_CONF=$PODMAN_CONF CONTAINERS_STORAGE_CONF=$PODMAN_STORAGE_CONF \
-    timeout 120 podman "${PODMAN_ARGS[@]}" "$@" </dev/null 3>&- 9>&-
+  env "${PODMAN_ENV[@]}" timeout 120 podman "${PODMAN_ARGS[@]}" "$@" </dev/null 3>&- 9>&-
 }
 
 podman_pid() {
@@ -71,10 +74,16 @@ podman_service_ulimits() {
   echo "nofile=$nofile nproc=$nproc"
 }
 
-# podman_conf ULIMITS: write containers.conf/storage.conf for these limits;
-# returns 0 if containers.conf changed (a running service must restart).
+# write_if_changed FILE CONTENT: returns 0 if the file had to be (re)written.
+write_if_changed() {
+  [[ -f $1 && $(<"$1") == "$2" ]] && return 1
+  printf '%s\n' "$2" >"$1"
+}
+
+# podman_conf ULIMITS: write the service's configuration for these limits;
+# returns 0 if it changed (a running service must restart).
 podman_conf() {
-  local nofile=${1%% *} nproc=${1##* } conf storage
+  local nofile=${1%% *} nproc=${1##* } conf storage registries changed=1
   conf="# Written by docker-dispatch scripts/services/podman.sh (CONTAINERS_CONF of the test Podman service).
 [containers]
 # Tests run with --network none; no default network means no CNI set-up at all.
@@ -95,10 +104,19 @@ network_config_dir = \"$PODMAN_ROOT/networks\""
 driver = \"vfs\"
 graphroot = \"$PODMAN_ROOT\"
 runroot = \"$PODMAN_RUNROOT\""
-  [[ -f $PODMAN_STORAGE_CONF && $(<"$PODMAN_STORAGE_CONF") == "$storage" ]] ||
-    printf '%s\n' "$storage" >"$PODMAN_STORAGE_CONF"
-  [[ -f $PODMAN_CONF && $(<"$PODMAN_CONF") == "$conf" ]] && return 1
-  printf '%s\n' "$conf" >"$PODMAN_CONF"
+  registries="# Written by docker-dispatch scripts/services/podman.sh (CONTAINERS_REGISTRIES_CONF of the test Podman service).
+# The test registry (registry.sh) speaks plain HTTP; dockerd allows that for 127.0.0.0/8 by default, Podman must be told.
+[[registry]]
+location = \"127.0.0.1:5000\"
+insecure = true
+
+[[registry]]
+location = \"localhost:5000\"
+insecure = true"
+  ! write_if_changed "$PODMAN_CONF" "$conf" || changed=0
+  ! write_if_changed "$PODMAN_STORAGE_CONF" "$storage" || changed=0
+  ! write_if_changed "$PODMAN_REGISTRIES_CONF" "$registries" || changed=0
+  return "$changed"
 }
 
 # Stop our service if it runs (containers keep running under their conmon) and
@@ -121,8 +139,7 @@ start_podman_service() {
     "$(date -Is)" "${PODMAN_ARGS[*]}" "$PODMAN_HOST" >>"$PODMAN_LOG"
   # As for dockerd (engines.sh): own session, fds 3 and 9 closed, and $! is
   # podman's own pid (setsid, nohup and env all exec in place).
-  setsid nohup env CONTAINERS_CONF="$PODMAN_CONF" CONTAINERS_STORAGE_CONF="$PODMAN_STORAGE_CONF" \
-    podman "${PODMAN_ARGS[@]}" system service --time=0 "$PODMAN_HOST" \
+  setsid nohup env "${PODMAN_ENV[@]}" podman "${PODMAN_ARGS[@]}" system service --time=0 "$PODMAN_HOST" \
     >>"$PODMAN_LOG" 2>&1 </dev/null 3>&- 9>&- &
   pid=$!
   echo "$pid" >"$PODMAN_PIDFILE"
@@ -144,7 +161,7 @@ podman_up() {
   if [[ -n $pid && $conf_changed == false ]] && wait_for_engine "$PODMAN_HOST" "$pid"; then
     log "podman: already up, reusing (pid $pid)"
   else
-    [[ $conf_changed == false || -z $pid ]] || log "podman: containers.conf changed; restarting the service"
+    [[ $conf_changed == false || -z $pid ]] || log "podman: its configuration changed; restarting the service"
     stop_podman_service
     start_podman_service || die "podman failed to start (log: $PODMAN_LOG)"
     pid=$(podman_pid)
