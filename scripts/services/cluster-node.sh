@@ -13,6 +13,14 @@
 #
 # Exit status: 0 on success (status: only when running), 1 on failure (kill/pid: node not running),
 # 64 on a usage error. Progress goes to stderr; stdout carries only what pid/status/leader print.
+#
+# From a test, e.g. killing a quorum queue's leader (Node, child_process.execFileSync):
+#   const leader = execFileSync('scripts/services/cluster-node.sh', ['leader', queue]).toString().trim();
+#   const n = /^dd-cluster-(\d)@/.exec(leader)[1];         // 'dd-cluster-2@host' -> '2'
+#   execFileSync('scripts/services/cluster-node.sh', ['kill', n]);   // ... assert the worker copes ...
+#   execFileSync('scripts/services/cluster-node.sh', ['start', n]);  // back, rejoined, running (~5 s)
+# By hand: rabbitmqctl -n dd-cluster-1@$(hostname -s) list_queues name type leader members online
+#          rabbitmq-queues -n dd-cluster-1@$(hostname -s) quorum_status QUEUE   (Raft State per node)
 # No lock is taken: tests call this while their services run; don't run it during services.sh.
 set -euo pipefail
 
@@ -24,7 +32,7 @@ source "$here/lib.sh"
 source "$here/cluster.sh"
 
 usage() {
-  sed -n '4,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '4,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 64
 }
 
