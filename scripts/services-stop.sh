@@ -23,6 +23,8 @@ source "$services/podman.sh"
 source "$services/registry.sh"
 # shellcheck source=scripts/services/cluster.sh
 source "$services/cluster.sh"
+# shellcheck source=scripts/services/cluster-up.sh
+source "$services/cluster-up.sh"
 
 require_root "it stops dockerd, Podman and RabbitMQ"
 

@@ -51,6 +51,8 @@ source "$services/podman.sh"
 source "$services/registry.sh"
 # shellcheck source=scripts/services/cluster.sh
 source "$services/cluster.sh"
+# shellcheck source=scripts/services/cluster-up.sh
+source "$services/cluster-up.sh"
 
 cluster=false
 [[ ${DD_SERVICES_CLUSTER:-} != 1 ]] || cluster=true
