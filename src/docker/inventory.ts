@@ -1,0 +1,189 @@
+import { LABELS } from './labels.js';
+
+/** Docker's container states, as lists and inspects name them. */
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+/** One docker-dispatch container an engine holds, as the inventory knows it. */
+export interface InventoryEntry {
+  id: string;
+  /** Without the leading slash; empty until the engine has said it (a container just created by this worker). */
+  name: string;
+  /** `docker-dispatch.message-id`. */
+  messageId: string | undefined;
+  /** `docker-dispatch.queue`. */
+  queue: string | undefined;
+  state: ContainerState;
+  /** When the engine created it, in nanoseconds since the epoch (a list gives seconds only). */
+  createdNs: bigint;
+}
+
+/** A container as `GET /containers/json` lists it. */
+export interface ListedContainer {
+  Id: string;
+  Names?: string[] | null;
+  State?: string;
+  Created?: number;
+  Labels?: Record<string, string> | null;
+}
+
+/** A container event as `GET /events` streams it (Docker and Podman alike). */
+export interface ContainerEvent {
+  Type?: string;
+  Action?: string;
+  status?: string;
+  id?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> | null };
+  time?: number;
+  timeNano?: number;
+}
+
+/** A container created less than this ago and not started yet counts as about to run (a run between create and start). */
+export const STARTING_WINDOW_NS = 60n * 1_000_000_000n;
+
+const STATES = new Set<string>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
+
+/** What each event action makes of a container's state; actions not named here change nothing the worker uses. */
+const STATE_AFTER: Readonly<Record<string, ContainerState>> = {
+  create: 'created',
+  start: 'running',
+  restart: 'running',
+  unpause: 'running',
+  pause: 'paused',
+  die: 'exited',
+};
+
+/**
+ * The docker-dispatch containers of one engine (label `docker-dispatch.managed=true`), kept from one list and then the
+ * engine's event stream. Pure bookkeeping: the engine monitor feeds it, placement and look-ups read it.
+ *
+ * n.b. events are applied in the engine's order on top of a list taken after the stream started: replaying an event
+ * the list already reflects ends in the same state, so none is lost and none is counted twice.
+ */
+export class Inventory {
+  private readonly byId = new Map<string, InventoryEntry>();
+  private readonly waiters = new Map<string, ((entry: InventoryEntry) => void)[]>();
+
+  /** Replaces everything with what a list says (a resync). */
+  replace(listed: readonly ListedContainer[]): void {
+    this.byId.clear();
+    for (const container of listed) {
+      const labels = container.Labels ?? {};
+      if (labels[LABELS.managed] !== 'true' || typeof container.Id !== 'string') continue;
+      this.put({
+        id: container.Id,
+        name: (container.Names?.[0] ?? '').replace(/^\//, ''),
+        messageId: labels[LABELS.messageId],
+        queue: labels[LABELS.queue],
+        state: STATES.has(container.State ?? '') ? (container.State as ContainerState) : 'exited',
+        createdNs: BigInt(Math.floor(container.Created ?? 0)) * 1_000_000_000n,
+      });
+    }
+  }
+
+  /** Applies one event of the engine's stream; other types and other containers' events are ignored. */
+  apply(event: ContainerEvent): void {
+    if (event.Type !== undefined && event.Type !== 'container') return;
+    const id = event.Actor?.ID ?? event.id;
+    const action = (event.Action ?? event.status ?? '').split(':')[0]!;
+    if (typeof id !== 'string' || id === '') return;
+    const attributes = event.Actor?.Attributes ?? {};
+    if (action === 'destroy' || action === 'remove') {
+      this.byId.delete(id);
+      return;
+    }
+    const known = this.byId.get(id);
+    if (!known) {
+      // n.b. only a create brings a container in: a start of one the list missed would carry no creation time.
+      if (action !== 'create' || attributes[LABELS.managed] !== 'true') return;
+      this.put({
+        id,
+        name: attributes.name ?? '',
+        messageId: attributes[LABELS.messageId],
+        queue: attributes[LABELS.queue],
+        state: 'created',
+        createdNs: eventTimeNs(event),
+      });
+      return;
+    }
+    if (action === 'rename' && attributes.name) known.name = attributes.name;
+    if (action === 'create') {
+      known.state = 'created';
+      if (attributes.name) known.name = attributes.name;
+      known.createdNs = eventTimeNs(event);
+    }
+    const next = STATE_AFTER[action];
+    if (next && action !== 'create') known.state = next;
+    this.put(known);
+  }
+
+  /**
+   * Records a container this worker just created, before the engine's event says so, so a burst of placements by one
+   * worker sees its own containers at once. The event, when it comes, completes the entry (its name).
+   */
+  noteCreated(entry: Omit<InventoryEntry, 'state' | 'name'>): void {
+    if (this.byId.has(entry.id)) return;
+    this.byId.set(entry.id, { ...entry, name: '', state: 'created' });
+  }
+
+  get(id: string): InventoryEntry | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Resolves with the entry once the engine has named the container (its create event), at once if it has. */
+  whenNamed(id: string): Promise<InventoryEntry> {
+    const known = this.byId.get(id);
+    if (known && known.name !== '') return Promise.resolve(known);
+    return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
+  }
+
+  /** Gives up waiting for a container's name (the caller asks the engine instead). */
+  stopWaiting(id: string): void {
+    this.waiters.delete(id);
+  }
+
+  /** Containers running, or created in the last minute and about to start: what placement counts as an engine's load. */
+  load(nowNs: bigint = BigInt(Date.now()) * 1_000_000n): number {
+    let count = 0;
+    for (const entry of this.byId.values()) {
+      if (entry.state === 'running' || entry.state === 'restarting' || (entry.state === 'created' && entry.createdNs >= nowNs - STARTING_WINDOW_NS)) count += 1;
+    }
+    return count;
+  }
+
+  /** Containers running now. */
+  running(): number {
+    let count = 0;
+    for (const entry of this.byId.values()) if (entry.state === 'running' || entry.state === 'restarting') count += 1;
+    return count;
+  }
+
+  /** The containers a message (by its identity) left for a queue. */
+  ofMessage(messageId: string, queue: string): InventoryEntry[] {
+    return [...this.byId.values()].filter((e) => e.messageId === messageId && e.queue === queue);
+  }
+
+  /** How many containers of a queue are in each state. */
+  statesOf(queue: string): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const entry of this.byId.values()) if (entry.queue === queue) counts[entry.state] = (counts[entry.state] ?? 0) + 1;
+    return counts;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  private put(entry: InventoryEntry): void {
+    this.byId.set(entry.id, entry);
+    if (entry.name === '') return;
+    const waiting = this.waiters.get(entry.id);
+    if (!waiting) return;
+    this.waiters.delete(entry.id);
+    for (const resolve of waiting) resolve(entry);
+  }
+}
+
+function eventTimeNs(event: ContainerEvent): bigint {
+  if (typeof event.timeNano === 'number' && Number.isFinite(event.timeNano)) return BigInt(Math.floor(event.timeNano));
+  return BigInt(Math.floor(event.time ?? Date.now() / 1000)) * 1_000_000_000n;
+}
