@@ -1,4 +1,4 @@
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import Modem from 'docker-modem';
@@ -110,6 +110,11 @@ export class DockerClient {
 
   ping(options: Cancellable = {}): Promise<unknown> {
     return this.dial({ path: '/_ping', method: 'GET', abortSignal: options.abortSignal, statusCodes: { 200: true, 500: 'server error' } });
+  }
+
+  /** A request whose answer is read as a stream, with its headers: `/_ping` for the engine's clock, `/events`. */
+  raw(options: Pick<Modem.DialOptions, 'path' | 'method' | 'options'> & Cancellable): Promise<IncomingMessage> {
+    return this.dial({ ...options, isStream: true, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } });
   }
 
   version(options: Cancellable = {}): Promise<Docker.DockerVersion> {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type Docker from 'dockerode';
 import type { EngineAddress, EngineSpec, TlsFiles } from './address.js';
 import { DockerClient } from './docker-client.js';
@@ -6,6 +7,14 @@ import { DockerClient } from './docker-client.js';
 /** Thrown when an engine's TLS files cannot be read. */
 export class EngineConfigError extends Error {
   override readonly name = 'EngineConfigError';
+}
+
+/** What an engine says it is. */
+export interface EngineVersion {
+  vendor: 'docker' | 'podman';
+  /** The engine's own version (`20.10.24`, `4.3.1`). */
+  version: string;
+  apiVersion: string;
 }
 
 /** One Docker engine of the pool: its id (as in replies and logs), its spec, and a Docker client for it. */
@@ -23,14 +32,30 @@ export class Engine {
     this.docker = new DockerClient(dockerOptions(spec, spec.tls ?? defaultTls));
   }
 
-  /** Resolves when the engine answers `/_ping` within `timeoutMs`. */
-  async ping(timeoutMs: number): Promise<void> {
-    await this.docker.ping({ abortSignal: AbortSignal.timeout(timeoutMs) });
+  /** Resolves when the engine answers `/_ping` within `timeoutMs`, with its clock (the Date header) when it sent one. */
+  async ping(timeoutMs: number): Promise<{ date: number | undefined }> {
+    const response = await this.docker.raw({ path: '/_ping', method: 'GET', abortSignal: AbortSignal.timeout(timeoutMs) });
+    response.resume();
+    const date = Date.parse(response.headers.date ?? '');
+    return { date: Number.isNaN(date) ? undefined : date };
   }
 
-  /** The engine's version (`/version`). */
-  async version(timeoutMs: number): Promise<string> {
-    return (await this.docker.version({ abortSignal: AbortSignal.timeout(timeoutMs) })).Version;
+  /** Vendor and versions, from `/version`: Podman names its component "Podman Engine". */
+  async describe(timeoutMs: number): Promise<EngineVersion> {
+    const answer = await this.docker.version({ abortSignal: AbortSignal.timeout(timeoutMs) });
+    const components = (answer as { Components?: { Name?: string }[] | null }).Components ?? [];
+    const vendor = components.some((c) => /podman/i.test(c.Name ?? '')) ? 'podman' : 'docker';
+    return { vendor, version: answer.Version, apiVersion: answer.ApiVersion };
+  }
+
+  /** `GET /events`: container events of containers with these labels, from `since` (engine seconds) on, streamed. */
+  events({ since, labels }: { since: number; labels: string[] }, abortSignal: AbortSignal): Promise<IncomingMessage> {
+    return this.docker.raw({
+      path: '/events?',
+      method: 'GET',
+      options: { since: String(since), filters: { type: ['container'], label: labels } },
+      abortSignal,
+    });
   }
 
   /** The same engine configuration (address, labels, capacity, TLS files)? */
