@@ -4,8 +4,8 @@ import { ConfigError, DEFAULTS, type WorkerConfig } from './config.js';
 import { AddressError, type EngineSpec } from './docker/address.js';
 import { checkEngines } from './docker/check.js';
 import { Engine, EngineConfigError } from './docker/engine.js';
-import { EngineHealth } from './docker/health.js';
 import { HostsFileError, loadHostsFile } from './docker/hosts-file.js';
+import { Placement } from './docker/placement.js';
 import { EnginePool } from './docker/pool.js';
 import { reportEarlierContainers } from './docker/reconcile.js';
 import { createStrategy } from './docker/strategies/index.js';
@@ -56,14 +56,10 @@ async function main(argv: string[]): Promise<void> {
   const answering = await checkEngines(engines, config.pingTimeoutMs);
   if (answering.length === 0) die(withEngineHint(`no Docker engine answers: ${answering.failures.join('; ')}`));
 
-  const health = new EngineHealth({
-    intervalMs: config.healthIntervalMs,
-    quarantineAfter: DEFAULTS.quarantineAfter,
-    maxBackoffMs: DEFAULTS.maxProbeBackoffMs,
-    log,
-  });
-  for (const engine of engines) health.watch(engine, answering.includes(engine));
-  const pool = new EnginePool(engines, { strategy: createStrategy(config.strategy), health, log, defaultTls: config.defaultTls });
+  const monitor = { intervalMs: config.healthIntervalMs, quarantineAfter: DEFAULTS.quarantineAfter, maxBackoffMs: DEFAULTS.maxProbeBackoffMs };
+  const pool = new EnginePool(engines, { monitor, log, defaultTls: config.defaultTls }, (engine) => answering.includes(engine));
+  pool.start();
+  const placement = new Placement(pool, createStrategy(config.strategy));
   await reportEarlierContainers(pool, config.queues.queue, log);
 
   let operations: Operations | undefined;
@@ -72,7 +68,7 @@ async function main(argv: string[]): Promise<void> {
     try {
       // n.b. loaded only when asked for: prom-client and the HTTP side cost memory a worker without --http-port keeps.
       const { startOperations } = await import('./http/operations.js');
-      operations = await startOperations({ listen: config.http, engines, info, log, engineStatus: new PoolEngineStatus(pool, log) });
+      operations = await startOperations({ listen: config.http, info, log, engineStatus: new PoolEngineStatus(pool) });
     } catch (err) {
       if (err instanceof HttpListenError) die(err.message);
       throw err;
@@ -82,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
   let worker: Worker;
   try {
     const output = createOutput(config.output, undefined, { color: useColor(process.stdout.isTTY, process.env) });
-    worker = await Worker.start(config, { pool, output, log, templates, observer: operations?.observer });
+    worker = await Worker.start(config, { pool, placement, output, log, templates, observer: operations?.observer });
   } catch (err) {
     if (err instanceof BrokerUnreachableError) die(withBrokerHint(err.message));
     die(`cannot set up the queues: ${(err as Error).message} (does the user have configure and write permissions on the vhost?)`);
@@ -109,8 +105,7 @@ async function main(argv: string[]): Promise<void> {
       process.exit(130);
     }
     log.info({ signal }, 'shutting down: no new messages, waiting for commands in progress');
-    health.stop();
-    void worker.close();
+    void worker.close().finally(() => pool.stop());
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -5,6 +5,7 @@ import { attemptOf } from './amqp/publisher.js';
 import { BrokerSession, type Delivery } from './amqp/session.js';
 import { execute } from './commands/index.js';
 import type { WorkerConfig } from './config.js';
+import type { Placement } from './docker/placement.js';
 import type { EnginePool } from './docker/pool.js';
 import { DispatchError } from './errors.js';
 import { parseMessage, type ParseResult } from './messages/parse.js';
@@ -23,6 +24,7 @@ export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
 
 export interface WorkerDeps {
   pool: EnginePool;
+  placement: Placement;
   output: Output;
   log: Logger;
   /** Told about every message, for metrics and the status page. */
@@ -187,6 +189,7 @@ export class Worker {
       try {
         result = await execute(parsed.message, {
           pool: this.deps.pool,
+          placement: this.deps.placement,
           messageId,
           identity,
           seenBefore: message.fields.redelivered || attempt > 1,

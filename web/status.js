@@ -76,7 +76,7 @@ function renderEngines(doc) {
   list.replaceChildren(
     ...doc.engines.map((engine) => {
       const load = engine.capacity === undefined ? `${engine.running} running` : `${engine.running} / ${engine.capacity} running`;
-      const state = engine.healthy ? 'healthy' : engine.checkedAt === undefined ? 'checking…' : 'unreachable';
+      const state = !engine.healthy ? 'quarantined' : engine.synced ? 'healthy' : 'healthy, syncing…';
       return el(
         'li',
         { class: `engine ${engine.healthy ? 'ok' : 'bad'}`, 'data-engine': engine.id },
@@ -84,7 +84,7 @@ function renderEngines(doc) {
         el('span', { class: 'name', text: engine.id }),
         el('span', { class: 'state', text: state }),
         el('span', { class: 'load', text: load }),
-        engine.healthy ? undefined : el('span', { class: 'reason', text: engine.reason ?? '' }),
+        engine.reason === undefined ? undefined : el('span', { class: 'reason', text: engine.reason }),
       );
     }),
   );

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Placement } from '../docker/placement.js';
 import type { EnginePool } from '../docker/pool.js';
 import type { Policy } from '../policy/policy.js';
 import type { CommandResult } from '../messages/types.js';
@@ -7,6 +8,8 @@ import type { Output } from '../output/output.js';
 /** What a command needs from the worker to carry out one message. */
 export interface CommandContext {
   pool: EnginePool;
+  /** Where new containers go: place → create → capacity → fail over. */
+  placement: Placement;
   /** The message's identity, as in the reply and the container's labels. */
   messageId: string;
   /** The queue the message came from, for the container's labels. */
@@ -21,8 +24,9 @@ export interface CommandContext {
    */
   identity: string | undefined;
   /**
-   * True when the message may have been worked on before (redelivered, or a retry): then every engine must be asked
-   * for an earlier container, and one that cannot be asked makes the attempt fail transiently.
+   * True when the message may have been worked on before (redelivered, or a retry): then every engine is asked for an
+   * earlier container (not only the inventories), and if none is found while one could not be asked, the attempt
+   * fails transiently.
    */
   seenBefore: boolean;
   /** True on the attempt after which a transient failure is no longer retried (the message's last chance). */

@@ -1,11 +1,9 @@
 import type Docker from 'dockerode';
 import { DispatchError } from '../errors.js';
-import { classifyDockerError, neverReachedEngine, type DockerOperation } from '../docker/classify.js';
+import { classifyDockerError, type DockerOperation } from '../docker/classify.js';
 import { capture, registerWait, type Captured } from '../docker/container-io.js';
-import { createdNanos } from '../docker/docker-client.js';
 import type { Engine } from '../docker/engine.js';
 import { checkedInspect } from '../docker/inspect-shape.js';
-import { countManaged } from '../docker/pool.js';
 import { LABELS } from '../docker/labels.js';
 import { setLongTimeout } from '../long-timer.js';
 import type { RunMessage } from '../messages/types.js';
@@ -56,7 +54,7 @@ export const run: CommandHandler<RunMessage> = async (message, ctx) => {
   // A container created but never started (the earlier attempt died in between) is the one this run would create.
   const { engine, container } = earlier
     ? { engine: earlier.engine, container: earlier.engine.docker.getContainer(earlier.id) }
-    : await createOnSomeEngine(message, ctx);
+    : await createPlaced(message, ctx);
   return startAndFollow(plan, ctx, engine, container);
 };
 
@@ -69,8 +67,8 @@ async function startAndFollow(plan: Plan, ctx: CommandContext, engine: Engine, c
   let output: Promise<Captured> | undefined;
   try {
     const name = plan.message.Options?.Name;
-    const info = name ? undefined : await step('inspect', ref, async (abortSignal) => checkedInspect(await container.inspect({ abortSignal }), host));
-    ref = { Id: container.id, Name: containerName(name ?? info!.Name) };
+    // n.b. without a Name the engine picks one: its create event names it in the inventory (no inspect).
+    ref = { Id: container.id, Name: containerName(name ?? (await step('inspect', ref, () => ctx.pool.nameOf(engine, container, ctx.requestTimeoutMs)))) };
     if (plan.attachOutput) {
       const stream = await step('attach', ref, () =>
         container.attach({ stream: true, stdout: plan.attach.has('STDOUT'), stderr: plan.attach.has('STDERR') }),
@@ -163,75 +161,14 @@ async function finish(
   return result;
 }
 
-/**
- * Creates the container on the first engine the placement allows, failing over to the next only when one was never
- * reached. On an engine with MaxContainers it then checks, from the engine, that the new container is within the
- * capacity (several workers may have placed at the same instant); if not, it removes it and places again.
- */
-export async function createOnSomeEngine(message: RunMessage, ctx: CommandContext): Promise<{ engine: Engine; container: Docker.Container }> {
-  const request = { host: message.Options?.Host, constraints: message.Options?.Constraints };
-  for (;;) {
-    let lastFailure: DispatchError | undefined;
-    for (const engine of await ctx.pool.place(request, ctx.requestTimeoutMs, ctx.log)) {
-      let container: Docker.Container;
-      try {
-        const options = { ...createOptions(message, ctx, engine), abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) };
-        container = await createPulling(engine, options, message, ctx);
-      } catch (err) {
-        lastFailure = classifyDockerError(err, 'create', engine.id);
-        // Network failures, timeouts and 5xx count against the engine's health; a 4xx is the message's doing.
-        if (lastFailure.code === 'DockerUnavailable') ctx.pool.reportUnavailable(engine, lastFailure.message);
-        // n.b. only a request that never reached the engine may go elsewhere: a lost answer may hide a container.
-        if (!neverReachedEngine(err)) throw lastFailure;
-        ctx.log.warn({ host: engine.id, err: lastFailure.message }, 'engine unreachable, trying the next one');
-        continue;
-      }
-      if (await withinCapacity(engine, container, ctx)) return { engine, container };
-      await removeQuietly(container, ctx, engine.id);
-      ctx.log.info({ host: engine.id }, 'another worker took the last place on this engine: placing again');
-      lastFailure = undefined;
-      break;
-    }
-    if (lastFailure) throw lastFailure;
-  }
-}
-
-/**
- * Whether a just-created container is among the first MaxContainers docker-dispatch containers on its engine, in
- * order of creation: an order every worker computes alike and that a newer container never jumps, so at most
- * MaxContainers survive a race (a container is only ever compared with those created before it, which every worker
- * that created a later one also sees). The engine's list gives creation times in seconds; ties within that second
- * are ordered by the nanosecond times of an inspect, then by id.
- */
-async function withinCapacity(engine: Engine, container: Docker.Container, ctx: CommandContext): Promise<boolean> {
-  const max = engine.spec.maxContainers;
-  if (max === undefined) return true;
-  try {
-    const managed = await countManaged(engine, ctx.requestTimeoutMs);
-    const mine = managed.find((c) => c.Id === container.id);
-    if (!mine) return true;
-    const before = managed.filter((c) => c.Created < mine.Created).length;
-    const sameSecond = managed.filter((c) => c.Created === mine.Created);
-    if (before + sameSecond.length <= max) return true;
-    if (before >= max) return false;
-    const precise = await Promise.all(
-      sameSecond.map(async (c) => {
-        try {
-          const info = checkedInspect(await engine.docker.getContainer(c.Id).inspect({ abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) }), engine.id);
-          return { id: c.Id, created: createdNanos(info.Created) };
-        } catch (err) {
-          if ((err as { statusCode?: number }).statusCode === 404) return undefined; // gone meanwhile: not in the way
-          throw err;
-        }
-      }),
-    );
-    const order = precise
-      .flatMap((c) => (c ? [c] : []))
-      .sort((x, y) => Number(x.created - y.created) || x.id.localeCompare(y.id));
-    return before + order.findIndex((c) => c.id === container.id) < max;
-  } catch {
-    return true; // cannot tell: the start will show whether the engine is there
-  }
+/** Creates a run's (or create's) container where the placement says, pulling its image as Options.Pull says. */
+export function createPlaced(message: RunMessage, ctx: CommandContext): Promise<{ engine: Engine; container: Docker.Container }> {
+  return ctx.placement.create(
+    { host: message.Options?.Host, constraints: message.Options?.Constraints },
+    { messageId: ctx.messageId, queue: ctx.queue },
+    (engine) => createPulling(engine, createOptions(message, ctx, engine), message, ctx),
+    { timeoutMs: ctx.requestTimeoutMs, log: ctx.log },
+  );
 }
 
 /** The create request for a run: the message's fields, the worker's labels, and the policy's settings. */

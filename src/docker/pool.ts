@@ -2,13 +2,12 @@ import { EventEmitter } from 'node:events';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { DispatchError } from '../errors.js';
-import type { TlsFiles, EngineSpec } from './address.js';
+import type { EngineSpec, TlsFiles } from './address.js';
 import { classifyDockerError } from './classify.js';
 import { Engine } from './engine.js';
+import { EngineMonitor, type MonitorOptions } from './engine-monitor.js';
 import { checkedInspect } from './inspect-shape.js';
-import { EngineHealth } from './health.js';
 import { LABELS } from './labels.js';
-import type { Strategy } from './strategies/index.js';
 
 /** A container found on one engine of the pool. */
 export interface LocatedContainer {
@@ -17,160 +16,116 @@ export interface LocatedContainer {
   info: Docker.ContainerInspectInfo;
 }
 
+/** A container an earlier attempt at the same message created. */
+export interface EarlierContainer {
+  engine: Engine;
+  id: string;
+  /** Docker's state: created, running, paused, restarting, removing, exited or dead. */
+  state: string;
+}
+
+/** How long a new container's create event may take to name it before the engine is asked (an inspect). */
+const NAME_WAIT_MS = 2000;
+
 export interface PoolOptions {
-  strategy: Strategy;
-  health: EngineHealth;
+  /** Health and inventory of each engine: see EngineMonitor. */
+  monitor: Omit<MonitorOptions, 'log'>;
   log: Logger;
   defaultTls?: TlsFiles;
 }
 
-/** What a run asks of its engine. */
-export interface PlacementRequest {
-  /** Options.Host: this engine only. */
-  host?: string;
-  /** Options.Constraints: engines whose labels include all of these. */
-  constraints?: Readonly<Record<string, string | undefined>>;
-}
-
-/** A created container younger than this is taken to be about to start (a run between its create and start). */
-const STARTING_WINDOW_S = 60;
-
 /**
- * The docker-dispatch containers running on an engine, or about to (created in the last minute), counted from the
- * engine itself. A container created long ago and never started does not count.
- */
-export async function countManaged(engine: Engine, timeoutMs: number): Promise<Docker.ContainerInfo[]> {
-  const containers = await engine.docker.listContainers({
-    all: true,
-    filters: { label: [`${LABELS.managed}=true`], status: ['running', 'created'] },
-    abortSignal: AbortSignal.timeout(timeoutMs),
-  });
-  const recent = Date.now() / 1000 - STARTING_WINDOW_S;
-  return containers.filter((c) => c.State === 'running' || c.Created >= recent);
-}
-
-/**
- * The engines a worker dispatches to: placement for new containers (pinning, constraints, health, capacity, then the
- * strategy), lookup for existing ones, and reload. Emits `healthy` with the number of healthy engines when it changes.
+ * The engines a worker dispatches to, each followed by its EngineMonitor (health and inventory), and what is asked of
+ * all of them: look-ups of existing containers, the engine list for reload, and what the hosts reply and the HTTP side
+ * show. Emits `healthy` with the number of healthy engines when it changes, and `inventory` when any engine's
+ * inventory changes (placement waits on it for room).
  */
 export class EnginePool extends EventEmitter {
-  private active: Engine[];
+  private active: EngineMonitor[] = [];
 
   constructor(
     engines: readonly Engine[],
     private readonly options: PoolOptions,
+    healthyAtStart: (engine: Engine) => boolean = () => true,
   ) {
     super();
     if (engines.length === 0) throw new Error('an engine pool needs at least one engine');
-    this.active = [...engines];
-    options.health.on('change', () => this.emit('healthy', this.healthyCount));
+    this.setMaxListeners(0);
+    this.active = engines.map((engine) => this.monitor(engine, healthyAtStart(engine)));
+  }
+
+  /** Starts every engine's loop: pings, then its event stream and list. */
+  start(): void {
+    for (const monitor of this.active) monitor.start();
+  }
+
+  stop(): void {
+    for (const monitor of this.active) monitor.stop();
   }
 
   /** The engines that take work (a reload may remove some). */
   get engines(): readonly Engine[] {
+    return this.active.map((m) => m.engine);
+  }
+
+  /** Each engine's loop, in pool order: health, inventory, version. */
+  get monitors(): readonly EngineMonitor[] {
     return this.active;
   }
 
+  /** The loop of an engine of the pool; undefined for one a reload removed (work in flight may still use it). */
+  monitorOf(engine: Engine): EngineMonitor | undefined {
+    return this.active.find((m) => m.engine === engine);
+  }
+
   get healthyCount(): number {
-    return this.active.filter((e) => this.options.health.isHealthy(e)).length;
+    return this.active.filter((m) => m.healthy).length;
   }
 
   isHealthy(engine: Engine): boolean {
-    return this.options.health.isHealthy(engine);
+    return this.monitorOf(engine)?.healthy ?? false;
   }
 
   /** Counts a call that could not reach the engine against its health. */
   reportUnavailable(engine: Engine, reason: string): void {
-    this.options.health.reportFailure(engine, reason);
+    this.monitorOf(engine)?.reportFailure(reason);
+  }
+
+  /** Resolves once every engine's inventory is synced, or `timeoutMs` passed (then some are not). */
+  async whenSynced(timeoutMs: number): Promise<void> {
+    await Promise.all(this.active.map((m) => m.whenSynced(timeoutMs)));
   }
 
   /**
-   * Replaces the engine list (a reload): new engines join (health-checked from now), removed ones stop taking new
-   * work, changed ones get a new client. Work in flight keeps the engine objects it has. Returns what changed.
+   * Replaces the engine list (a reload): new engines join (followed from now), removed ones stop taking new work,
+   * changed ones get a new client and loop. Work in flight keeps the engine objects it has. Returns what changed.
    */
   update(specs: readonly EngineSpec[], healthyAtStart: (engine: Engine) => boolean): { added: string[]; removed: string[]; changed: string[] } {
-    const byId = new Map(this.active.map((e) => [e.id, e]));
-    const next: Engine[] = [];
+    const byId = new Map(this.active.map((m) => [m.id, m]));
+    const next: EngineMonitor[] = [];
     const added: string[] = [];
     const changed: string[] = [];
     for (const spec of specs) {
       const current = byId.get(spec.id);
       byId.delete(spec.id);
-      if (current?.sameAs(spec)) {
+      if (current?.engine.sameAs(spec)) {
         next.push(current);
         continue;
       }
-      const engine = new Engine(spec, this.options.defaultTls);
       if (current) {
-        this.options.health.forget(current);
+        this.retire(current);
         changed.push(spec.id);
       } else added.push(spec.id);
-      this.options.health.watch(engine, healthyAtStart(engine));
-      next.push(engine);
+      const engine = new Engine(spec, this.options.defaultTls);
+      const monitor = this.monitor(engine, healthyAtStart(engine));
+      monitor.start();
+      next.push(monitor);
     }
-    for (const gone of byId.values()) this.options.health.forget(gone);
+    for (const gone of byId.values()) this.retire(gone);
     this.active = next;
     this.emit('healthy', this.healthyCount);
+    this.emit('inventory');
     return { added, removed: [...byId.keys()], changed };
-  }
-
-  /**
-   * The engines a new container should try, in order: those the request allows (Options.Host, Options.Constraints),
-   * healthy, with room under their MaxContainers, ordered by the strategy. Waits (polling) while every eligible engine
-   * is full: the message stays unacked, neither failed nor retried.
-   */
-  async place(request: PlacementRequest, timeoutMs: number, log: Logger): Promise<Engine[]> {
-    const eligible = this.eligible(request);
-    let waiting = false;
-    for (;;) {
-      const healthy = eligible.filter((e) => this.options.health.isHealthy(e) && this.active.includes(e));
-      if (healthy.length === 0) {
-        throw new DispatchError('DockerUnavailable', `no healthy engine to run on (eligible: ${eligible.map((e) => e.id).join(', ')})`);
-      }
-      const needsCount = this.options.strategy.needsLoad || healthy.some((e) => e.spec.maxContainers !== undefined);
-      const candidates = needsCount ? await this.load(healthy, timeoutMs) : healthy.map((engine) => ({ engine, running: 0 }));
-      const withRoom = candidates.filter((c) => c.engine.spec.maxContainers === undefined || c.running < c.engine.spec.maxContainers);
-      if (withRoom.length > 0) return this.options.strategy.order(withRoom);
-      if (candidates.length === 0) throw new DispatchError('DockerUnavailable', 'no eligible engine answered');
-      if (!waiting) log.info({ engines: candidates.map((c) => c.engine.id) }, 'every eligible engine is at its MaxContainers: waiting for room');
-      waiting = true;
-      await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 1000));
-    }
-  }
-
-  /** Engines a request allows: the pinned one, or those whose labels match; InvalidMessage or NoMatchingHost if none. */
-  private eligible({ host, constraints }: PlacementRequest): Engine[] {
-    let engines = this.active;
-    if (host !== undefined) {
-      const pinned = engines.find((e) => e.id === host);
-      if (!pinned) {
-        throw new DispatchError('InvalidMessage', `Options.Host: no engine named "${host}" (engines: ${engines.map((e) => e.id).join(', ')})`);
-      }
-      engines = [pinned];
-    }
-    const wanted = Object.entries(constraints ?? {});
-    if (wanted.length === 0) return [...engines];
-    const matching = engines.filter((e) => wanted.every(([k, v]) => e.spec.labels[k] === v));
-    if (matching.length === 0) {
-      const labels = engines.map((e) => `${e.id} ${JSON.stringify(e.spec.labels)}`).join(', ');
-      throw new DispatchError('NoMatchingHost', `no engine has the labels ${JSON.stringify(constraints)} (engines: ${labels})`);
-    }
-    return matching;
-  }
-
-  /** Running counts from each engine; one that cannot be asked is left out and counted against its health. */
-  private async load(engines: readonly Engine[], timeoutMs: number) {
-    const counted = await Promise.all(
-      engines.map(async (engine) => {
-        try {
-          return [{ engine, running: (await countManaged(engine, timeoutMs)).length }];
-        } catch (err) {
-          this.reportUnavailable(engine, classifyDockerError(err, 'list', engine.id).message);
-          return [];
-        }
-      }),
-    );
-    return counted.flat();
   }
 
   /**
@@ -181,7 +136,7 @@ export class EnginePool extends EventEmitter {
    */
   async locate(reference: string, timeoutMs: number): Promise<LocatedContainer> {
     const lookups = await Promise.all(
-      this.active.map(async (engine) => {
+      this.engines.map(async (engine) => {
         try {
           const info = checkedInspect(await engine.docker.getContainer(reference).inspect({ abortSignal: AbortSignal.timeout(timeoutMs) }), engine.id);
           // Act on the full id from here on: the reference was only good for finding it.
@@ -209,30 +164,103 @@ export class EnginePool extends EventEmitter {
     if (conflict) throw conflict;
     if (failures.length > 0) {
       const unreachable = failures.map((f) => f.message).join('; ');
-      throw new DispatchError('DockerUnavailable', `cannot tell where container "${reference}" is: ${unreachable}`, {
-        cause: failures[0],
-      });
+      throw new DispatchError('DockerUnavailable', `cannot tell where container "${reference}" is: ${unreachable}`, { cause: failures[0] });
     }
-    throw new DispatchError('ContainerNotFound', `no container "${reference}" on any engine (${this.active.map((e) => e.id).join(', ')})`);
+    throw new DispatchError('ContainerNotFound', `no container "${reference}" on any engine (${this.engines.map((e) => e.id).join(', ')})`);
   }
 
-  /** Each engine as the hosts command reports it. */
-  async snapshot(timeoutMs: number) {
-    return Promise.all(
-      this.active.map(async (engine) => {
-        const healthy = this.options.health.isHealthy(engine);
-        const running = healthy ? await countManaged(engine, timeoutMs).then((l) => l.filter((c) => c.State === 'running').length, () => null) : null;
-        const version = healthy ? await engine.version(timeoutMs).catch(() => undefined) : undefined;
-        return {
-          Name: engine.id,
-          Address: engine.spec.written,
-          Labels: { ...engine.spec.labels },
-          Healthy: healthy,
-          Running: running,
-          ...(engine.spec.maxContainers === undefined ? {} : { Capacity: engine.spec.maxContainers }),
-          ...(version === undefined ? {} : { Version: version }),
-        };
+  /**
+   * The container an earlier attempt at a message left (labelled with its identity and queue), the newest if several,
+   * so a redelivered or retried message adopts it instead of starting a second one.
+   *
+   * For a first delivery the inventories answer (no call), and an engine whose inventory is not synced is listed; one
+   * that cannot be asked is skipped with a warning, so one engine down does not stop every run. For a message seen
+   * before (`authoritative`) every engine is listed: a container found on any engine that answered is adopted, and only
+   * "found on none that answered, while some could not be asked" is DockerUnavailable (it may be on those).
+   */
+  async findEarlier(identity: string, queue: string, { authoritative, timeoutMs, log }: { authoritative: boolean; timeoutMs: number; log: Logger }): Promise<EarlierContainer | undefined> {
+    const filters = { label: [`${LABELS.messageId}=${identity}`, `${LABELS.queue}=${queue}`] };
+    const unreachable: DispatchError[] = [];
+    const answers = await Promise.all(
+      this.active.map(async (monitor) => {
+        const { engine } = monitor;
+        if (!authoritative && monitor.synced) {
+          return monitor.inventory.ofMessage(identity, queue).map((e) => ({ engine, id: e.id, state: e.state, createdNs: e.createdNs }));
+        }
+        try {
+          const list = await engine.docker.listContainers({ all: true, filters, abortSignal: AbortSignal.timeout(timeoutMs) });
+          return list.map((c) => ({ engine, id: c.Id, state: c.State, createdNs: BigInt(c.Created) * 1_000_000_000n }));
+        } catch (err) {
+          const error = classifyDockerError(err, 'list', engine.id);
+          unreachable.push(error);
+          if (!authoritative) {
+            log.warn({ host: engine.id, err: error.message }, 'could not look for an earlier container on this engine: skipped for this first delivery (check that its daemon runs and is reachable)');
+          }
+          return [];
+        }
       }),
     );
+    const found = answers.flat().sort((x, y) => (y.createdNs > x.createdNs ? 1 : y.createdNs < x.createdNs ? -1 : 0));
+    if (found.length > 1) {
+      log.warn({ containers: found.map((c) => `${c.engine.id}/${c.id.slice(0, 12)}`) }, 'several containers carry this message id; adopting the newest (remove the others by hand if they are not needed)');
+    }
+    const [newest] = found;
+    if (newest) return { engine: newest.engine, id: newest.id, state: newest.state };
+    if (authoritative && unreachable.length > 0) {
+      throw new DispatchError('DockerUnavailable', `cannot tell whether an earlier attempt left a container: ${unreachable.map((e) => e.message).join('; ')}`, {
+        cause: unreachable[0],
+      });
+    }
+    return undefined;
+  }
+
+  /**
+   * A container's name (without the slash): from its engine's inventory, which the create event names it in, when the
+   * inventory follows the engine; else, or if the event is slow, from an inspect.
+   */
+  async nameOf(engine: Engine, container: Docker.Container, timeoutMs: number): Promise<string> {
+    const monitor = this.monitorOf(engine);
+    if (monitor?.synced) {
+      let timer: NodeJS.Timeout | undefined;
+      const entry = await Promise.race([
+        monitor.inventory.whenNamed(container.id),
+        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), NAME_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+      if (entry) return entry.name;
+      monitor.inventory.stopWaiting(container.id);
+    }
+    const info = checkedInspect(await container.inspect({ abortSignal: AbortSignal.timeout(timeoutMs) }), engine.id);
+    return info.Name.replace(/^\//, '');
+  }
+
+  /** Each engine as the hosts command reports it, from its loop: no call to any engine. */
+  snapshot() {
+    return this.active.map((monitor) => {
+      const { engine } = monitor;
+      const version = monitor.version;
+      return {
+        Name: engine.id,
+        Address: engine.spec.written,
+        Labels: { ...engine.spec.labels },
+        Healthy: monitor.healthy,
+        Running: monitor.healthy && monitor.synced ? monitor.inventory.running() : null,
+        ...(engine.spec.maxContainers === undefined ? {} : { Capacity: engine.spec.maxContainers }),
+        ...(version === undefined ? {} : { Version: version.version }),
+      };
+    });
+  }
+
+  private monitor(engine: Engine, healthy: boolean): EngineMonitor {
+    const monitor = new EngineMonitor(engine, { ...this.options.monitor, log: this.options.log }, healthy);
+    monitor.on('health', () => this.emit('healthy', this.healthyCount));
+    monitor.on('inventory', () => this.emit('inventory'));
+    return monitor;
+  }
+
+  /** Stops an engine's loop once a reload removed or replaced it; work in flight there finishes with the engine it has. */
+  private retire(monitor: EngineMonitor): void {
+    monitor.stop();
+    monitor.removeAllListeners();
   }
 }

@@ -1,7 +1,5 @@
 import type { Logger } from 'pino';
-import type { Engine } from '../docker/engine.js';
 import { Activity } from '../observe/activity.js';
-import { EnginePoller } from '../observe/engine-poller.js';
 import type { EngineStatusSource } from '../observe/engine-status.js';
 import { DispatchMetrics } from '../observe/metrics.js';
 import { fanOut, guarded, type WorkerObserver } from '../observe/observer.js';
@@ -12,9 +10,8 @@ import { startHttpServer } from './server.js';
 
 export interface OperationsOptions {
   listen: { host: string; port: number };
-  engines: readonly Engine[];
-  /** Engine health; default: a poller of its own over `engines`. */
-  engineStatus?: EngineStatusSource & { stop?(): void };
+  /** Engine health and running counts: the engine pool's (PoolEngineStatus). */
+  engineStatus: EngineStatusSource;
   info: { version: string; queue: string; prefetch: number };
   log: Logger;
 }
@@ -33,13 +30,7 @@ export interface Operations {
 export async function startOperations(options: OperationsOptions): Promise<Operations> {
   const { log, info } = options;
   const startedAt = Date.now();
-  let engineStatus = options.engineStatus;
-  if (!engineStatus) {
-    const poller = new EnginePoller(options.engines, { log });
-    poller.start();
-    engineStatus = poller;
-  }
-  const engines = engineStatus;
+  const engines = options.engineStatus;
   const worker = new WorkerStatusTracker();
   const metrics = new DispatchMetrics({ engines, worker, info });
   const activity = new Activity();
@@ -61,10 +52,7 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
       log,
     },
     options.listen,
-  ).catch((err: unknown) => {
-    engines.stop?.();
-    throw err;
-  });
+  );
   return {
     observer: guarded(fanOut(metrics.observer, activity.observer), (err) => log.error({ err }, 'metrics or status page failed to record a message (a bug); the worker goes on')),
     url: server.url,
@@ -74,7 +62,6 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
       log.info({ url: server.url }, `status page on ${server.url} (metrics on ${server.url}metrics)`);
     },
     async close() {
-      engines.stop?.();
       await server.close();
     },
   };

@@ -2,22 +2,21 @@
 export interface EngineStatus {
   /** The engine's id, as in replies and logs. */
   id: string;
-  /** Answered its last health check. */
+  /** Not quarantined: it answers its health checks. */
   healthy: boolean;
-  /** Containers created by docker-dispatch (any worker, any queue) that are running on it now. */
+  /** Containers created by docker-dispatch (any worker, any queue) running on it now, from its inventory. */
   running: number;
+  /** Its inventory follows it (listed, event stream held); `running` is then current. */
+  synced: boolean;
   /** Most containers it should run at once, when the pool has a limit for it. */
   capacity?: number;
-  /** Why it is not healthy, in a few words. */
+  /** Why it is not healthy, or its inventory not synced, in a few words. */
   reason?: string;
-  /** When it was last checked (ms since the epoch); absent before the first check. */
-  checkedAt?: number;
+  /** Since when its inventory has not been synced (ms since the epoch). */
+  unsyncedSince?: number;
 }
 
-/**
- * Where engine health comes from. Today a poller of its own (engine-poller.ts); the engine pool's health checks can
- * take its place without the HTTP side changing.
- */
+/** Where engine health comes from: the engine pool (see PoolEngineStatus). */
 export interface EngineStatusSource {
   engines(): EngineStatus[];
 }

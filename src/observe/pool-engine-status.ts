@@ -1,40 +1,26 @@
-import type { Logger } from 'pino';
 import type { EnginePool } from '../docker/pool.js';
-import { EnginePoller } from './engine-poller.js';
 import type { EngineStatus, EngineStatusSource } from './engine-status.js';
 
 /**
- * Engine status for the HTTP side from the engine pool itself: its engines (so a SIGHUP reload shows), its health
- * (quarantine) and capacities, with the running counts from a poller of the engines.
+ * Engine status for the HTTP side, read from the engine pool at each request: its current engines (so a SIGHUP reload
+ * shows at once), each engine's health and the running count of its inventory. It asks no engine anything.
  */
 export class PoolEngineStatus implements EngineStatusSource {
-  private readonly poller: EnginePoller;
-
-  constructor(
-    private readonly pool: EnginePool,
-    log: Logger,
-  ) {
-    this.poller = new EnginePoller(pool.engines, { log });
-    this.poller.start();
-  }
+  constructor(private readonly pool: EnginePool) {}
 
   engines(): EngineStatus[] {
-    const polled = new Map(this.poller.engines().map((e) => [e.id, e]));
-    return this.pool.engines.map((engine) => {
-      const healthy = this.pool.isHealthy(engine);
-      const counted = polled.get(engine.id);
+    return this.pool.monitors.map((monitor) => {
+      const { engine } = monitor;
+      const reason = monitor.healthy ? (monitor.synced ? undefined : `inventory not synced: ${monitor.reason ?? 'connecting'}`) : `quarantined: ${monitor.reason ?? 'it does not answer its health checks'}`;
       return {
         id: engine.id,
-        healthy,
-        running: counted?.running ?? 0,
+        healthy: monitor.healthy,
+        running: monitor.inventory.running(),
+        synced: monitor.synced,
         ...(engine.spec.maxContainers === undefined ? {} : { capacity: engine.spec.maxContainers }),
-        ...(healthy ? {} : { reason: 'quarantined: it does not answer its health checks' }),
-        ...(counted?.checkedAt === undefined ? {} : { checkedAt: counted.checkedAt }),
+        ...(reason === undefined ? {} : { reason }),
+        ...(monitor.unsyncedSince === undefined ? {} : { unsyncedSince: monitor.unsyncedSince }),
       };
     });
-  }
-
-  stop(): void {
-    this.poller.stop();
   }
 }

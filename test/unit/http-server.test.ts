@@ -25,7 +25,7 @@ describe('the HTTP endpoint', () => {
   });
 
   it('answers /readyz 503 with the reason per engine when no engine is healthy', async () => {
-    server = await startHttpServer(sources([{ id: 'a', healthy: false, running: 0, reason: 'connect ECONNREFUSED 127.0.0.1:2375' }]), { host: '127.0.0.1', port: 0 });
+    server = await startHttpServer(sources([{ id: 'a', healthy: false, synced: false, running: 0, reason: 'connect ECONNREFUSED 127.0.0.1:2375' }]), { host: '127.0.0.1', port: 0 });
     const response = await fetch(`${server.url}readyz`);
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
@@ -38,7 +38,7 @@ describe('the HTTP endpoint', () => {
   });
 
   it('answers /readyz 200 with one healthy engine, /healthz 200 regardless', async () => {
-    server = await startHttpServer(sources([{ id: 'a', healthy: true, running: 0 }]), { host: '127.0.0.1', port: 0 });
+    server = await startHttpServer(sources([{ id: 'a', healthy: true, synced: true, running: 0 }]), { host: '127.0.0.1', port: 0 });
     expect((await fetch(`${server.url}readyz`)).status).toBe(200);
     expect(await (await fetch(`${server.url}healthz`)).json()).toEqual({ alive: true });
   });

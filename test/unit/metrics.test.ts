@@ -66,8 +66,8 @@ describe('metrics', () => {
 
   it('reads engines and the broker connection at each scrape', async () => {
     const engines: EngineStatus[] = [
-      { id: 'a', healthy: true, running: 3, capacity: 8 },
-      { id: 'b', healthy: false, running: 0, reason: 'ECONNREFUSED' },
+      { id: 'a', healthy: true, synced: true, running: 3, capacity: 8 },
+      { id: 'b', healthy: false, synced: false, running: 0, reason: 'ECONNREFUSED' },
     ];
     const worker = { ...running };
     const metrics = metricsWith(engines, worker);

@@ -4,8 +4,8 @@ import { readiness } from '../../src/observe/readiness.js';
 import type { WorkerStatus } from '../../src/observe/worker-status.js';
 
 const consuming: WorkerStatus = { state: 'running', amqpConnected: true, amqpSince: 0, amqpDisconnects: 0 };
-const healthy: EngineStatus = { id: 'a', healthy: true, running: 0 };
-const down: EngineStatus = { id: 'b', healthy: false, running: 0, reason: 'connect ECONNREFUSED 10.0.0.5:2375' };
+const healthy: EngineStatus = { id: 'a', healthy: true, synced: true, running: 0 };
+const down: EngineStatus = { id: 'b', healthy: false, synced: false, running: 0, reason: 'connect ECONNREFUSED 10.0.0.5:2375' };
 
 describe('readiness', () => {
   it('is ready while consuming with at least one healthy engine', () => {
@@ -19,7 +19,7 @@ describe('readiness', () => {
   });
 
   it('is not ready without a healthy engine, and says why for each', () => {
-    const r = readiness(consuming, [down, { id: 'c', healthy: false, running: 0, reason: 'not checked yet' }]);
+    const r = readiness(consuming, [down, { id: 'c', healthy: false, synced: false, running: 0, reason: 'not checked yet' }]);
     expect(r.ready).toBe(false);
     expect(r.reasons).toEqual(['no Docker engine is healthy']);
     expect(r.engines).toEqual({ b: 'unhealthy: connect ECONNREFUSED 10.0.0.5:2375', c: 'unhealthy: not checked yet' });
