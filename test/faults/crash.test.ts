@@ -34,4 +34,30 @@ describe('worker crash', () => {
     expect((await countCreates(h.engines.a, since, label)) + (await countCreates(h.engines.b, since, label))).toBe(1);
     expect(await h.broker.depth(h.queue)).toBe(0);
   });
+
+  it('with an engine of the pool down, the next worker still adopts the container a killed worker left on a live engine', async () => {
+    const { hostA, hostB } = services();
+    // Engine c is down for the whole test: nothing listens on its socket.
+    const pool = `a=${hostA},b=${hostB},c=unix:///tmp/${unique('dead-engine')}.sock`;
+    h = await startHarness('dd-fault-kill-dead', ['--prefetch', '1'], pool);
+    const messageId = unique('kill-dead');
+    const since = Math.floor(Date.now() / 1000);
+    const reply = h.broker.request(
+      h.queue,
+      { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo begin; sleep 3; exit 7'], Options: { Attach: ['STDOUT'], Remove: true, Host: 'b' } },
+      { messageId },
+    );
+    const first = h.worker;
+    await first.waitFor(() => first.stdout.includes('| begin'));
+    await first.kill();
+
+    second = await WorkerProcess.start(['-q', h.queue, '--network', 'none', pool, services().amqpUrl]);
+    const { body } = await reply;
+    expect(body).toMatchObject({ Status: 'ok', Host: 'b', ExitCode: 7, Stdout: 'begin\n' });
+    expect(second.stderr).toContain('adopting the container of an earlier attempt');
+    const label = [`docker-dispatch.message-id=${messageId}`];
+    expect((await countCreates(h.engines.a, since, label)) + (await countCreates(h.engines.b, since, label))).toBe(1);
+    expect(await h.broker.depth(h.queue)).toBe(0);
+    expect(await h.broker.depth(h.deadLetterQueue)).toBe(0);
+  });
 });

@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, getText, sample, statusUrl } from '../support/http.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { services } from '../support/services.js';
+import { workerLabels } from '../support/engine-events.js';
+import { removeContainers, services, unique } from '../support/services.js';
 
 const ENGINE_B_PIDFILE = '/run/docker-dispatch-test/engine-b.pid';
 
@@ -74,13 +75,14 @@ describe('engine faults', () => {
   });
 
   it("an engine's dockerd killed mid-run: the run is retried a bounded number of times, then answered and dead-lettered", async () => {
-    const { hostB } = services();
-    // A long health interval: this test is about the retries, not the quarantine.
-    h = await startHarness('dd-fault-engine', ['--max-retries', '2', '--retry-delay', '1', '--health-interval', '60'], `b=${hostB}`);
+    const { hostA, hostB } = services();
+    // Engine a stays up, so the worker keeps consuming while b is quarantined (its event stream drops with it): the
+    // retries look for the run's container on every engine, b included, and cannot tell.
+    h = await startHarness('dd-fault-engine', ['--max-retries', '2', '--retry-delay', '1', '--health-interval', '60'], `a=${hostA},b=${hostB}`);
     const worker = h.worker;
     const reply = h.broker.request(
       h.queue,
-      { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo begin; sleep 60'], Options: { Attach: ['STDOUT'] } },
+      { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo begin; sleep 60'], Options: { Attach: ['STDOUT'], Host: 'b' } },
       { messageId: `engine-kill-${h.queue}` },
       90_000,
     );
@@ -96,5 +98,38 @@ describe('engine faults', () => {
     expect(dead.properties.headers?.['x-dispatch-error-code']).toBe('DockerUnavailable');
     expect(await h.broker.depth(h.queue)).toBe(0);
     expect(worker.child.exitCode).toBeNull(); // still working
+  });
+
+  it('an engine restarted under a running worker: its event stream drops, its inventory is listed again, and its counts are right afterwards', async () => {
+    const { hostA, hostB } = services();
+    h = await startHarness('dd-fault-resync', ['--health-interval', '0.3', '--http-port', '0'], `a=${hostA},b=${hostB}`);
+    const url = await statusUrl(h.worker);
+    const engineB = async () =>
+      (JSON.parse((await getText(`${url}api/status`)).text) as { engines: { id: string; healthy: boolean; synced: boolean; running: number }[] }).engines.find((e) => e.id === 'b')!;
+    const truth = async () => (await h!.engines.b.listContainers({ filters: { label: ['docker-dispatch.managed=true'], status: ['running'] } })).length;
+    const other = unique('dd-other');
+    const start = async (n: string) => {
+      const c = await h!.engines.b.createContainer({ Image: h!.image, Cmd: ['sleep', '300'], Labels: workerLabels(other, n, 'b'), HostConfig: { NetworkMode: 'none' } });
+      await c.start();
+    };
+    try {
+      await start('m1');
+      await start('m2');
+      await eventually('b counted', async () => ((await engineB()).running === (await truth()) ? true : undefined));
+
+      killEngineB();
+      await eventually('b out of sync', async () => (!(await engineB()).synced ? true : undefined));
+      await restartEngineB();
+      await eventually('b synced again, with the engine\'s own count', async () => {
+        const b = await engineB();
+        return b.healthy && b.synced && b.running === (await truth()) ? true : undefined;
+      }, 60_000);
+      const before = await truth();
+      await start('m3');
+      await eventually('the new container counted', async () => ((await engineB()).running === before + 1 ? true : undefined), 2000);
+      expect(h.worker.stderr).toContain('engine b answers again');
+    } finally {
+      await removeContainers([h.engines.b], other);
+    }
   });
 });

@@ -155,22 +155,21 @@ describe('an unreachable engine in the pool', () => {
 
   it('a run whose chosen engine stopped answering, before health checks noticed, fails over at once to another', async () => {
     const { hostA } = services();
-    // An engine that answers at start-up, then goes away: healthy in the pool until its next check (a minute away).
+    // An engine that answers at start-up, then takes no new connection: healthy in the pool until its next check (a
+    // minute away), its event stream still held open.
     const socket = join(tmpdir(), `${unique('fake-engine')}.sock`);
     const fake = createServer((req, res) => {
       res.setHeader('Content-Type', req.url?.endsWith('/_ping') ? 'text/plain' : 'application/json');
       if (req.url?.endsWith('/_ping')) return res.end('OK');
       if (req.url?.includes('/containers/json')) return res.end('[]');
       if (req.url?.endsWith('/version')) return res.end('{"Version":"fake","ApiVersion":"1.41"}');
+      if (req.url?.includes('/events')) return void res.writeHead(200).flushHeaders();
       res.statusCode = 404;
       res.end('{"message":"not here"}');
     });
     await new Promise<void>((resolve) => fake.listen(socket, resolve));
     h = await startHarness('dd-runfailover', ['--strategy', 'round-robin', '--health-interval', '60'], `a=${hostA},fake=unix://${socket}`);
-    await new Promise<void>((resolve) => {
-      fake.close(() => resolve());
-      fake.closeAllConnections();
-    });
+    const closed = new Promise<void>((resolve) => fake.close(() => resolve()));
     // Round-robin places one of the two runs on the fake engine first.
     for (let i = 0; i < 2; i++) {
       const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'moved'], Options: { Attach: ['STDOUT'], Remove: true } });
@@ -178,6 +177,8 @@ describe('an unreachable engine in the pool', () => {
     }
     const failovers = h.worker.logs().filter((l) => l.msg === 'engine unreachable, trying the next one');
     expect(failovers.map((l) => l.host)).toEqual(['fake']);
+    fake.closeAllConnections();
+    await closed;
     // At once: not through the retry queue.
     expect(h.worker.logs().some((l) => String(l.msg).startsWith('transient failure'))).toBe(false);
   });

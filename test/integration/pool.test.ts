@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CountingProxy } from '../support/counting-proxy.js';
 import { echoRun, exists, hostsFile, startHarness, type Harness } from '../support/harness.js';
+import { eventually, getText, sample, statusUrl } from '../support/http.js';
 import { services, tlsEngine } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
 
@@ -118,6 +120,53 @@ describe('hosts file and reload', () => {
     h.worker.child.kill('SIGHUP');
     await worker.waitFor(() => worker.stderr.includes('could not re-read'));
     expect((await h.broker.request(h.queue, echoRun(h.image))).body).toMatchObject({ Status: 'ok', Host: 'b' });
+  });
+});
+
+describe('reload and the HTTP side', () => {
+  let h: Harness | undefined;
+  let proxy: CountingProxy | undefined;
+  afterEach(async () => {
+    await h?.cleanup();
+    await proxy?.close();
+    h = proxy = undefined;
+  });
+
+  it("SIGHUP: an added engine's running count shows in /metrics and /api/status, a changed one is asked at its new address, a removed one disappears", async () => {
+    const { hostA, hostB } = services();
+    const file = hostsFile([{ Name: 'a', Address: hostA }]);
+    h = await startHarness('dd-reload-http', ['--hosts', file, '--http-port', '0'], '');
+    const url = await statusUrl(h.worker);
+    const worker = h.worker;
+    const reloads = () => worker.stderr.split('SIGHUP: re-read').length - 1;
+    const running = async (engine: string) => ({
+      metrics: sample((await getText(`${url}metrics`)).text, `docker_dispatch_containers_running{engine="${engine}"}`),
+      status: (JSON.parse((await getText(`${url}api/status`)).text) as { engines: { id: string; running: number }[] }).engines.find((e) => e.id === engine)?.running,
+    });
+
+    writeFileSync(file, JSON.stringify([{ Name: 'a', Address: hostA }, { Name: 'b', Address: hostB }]));
+    h.worker.child.kill('SIGHUP');
+    await worker.waitFor(() => reloads() === 1);
+    const inFlight = h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo begun; sleep 4'], Options: { Attach: ['STDOUT'], Remove: true, Host: 'b' } });
+    await worker.waitFor(() => worker.stdout.includes('| begun'));
+    const seen = await eventually('b running in /metrics and /api/status', async () => {
+      const now = await running('b');
+      return (now.metrics ?? 0) >= 1 && (now.status ?? 0) >= 1 ? now : undefined;
+    }, 5000);
+    expect(seen.metrics).toBe(seen.status);
+
+    // a, changed: the same engine behind a proxy that counts what reaches it.
+    proxy = await CountingProxy.start(hostA);
+    writeFileSync(file, JSON.stringify([{ Name: 'a', Address: proxy.address }, { Name: 'b', Address: hostB }]));
+    h.worker.child.kill('SIGHUP');
+    await worker.waitFor(() => reloads() === 2);
+    await eventually('a asked at its new address', () => Promise.resolve(proxy!.counts.get('GET /events') ? true : undefined), 5000);
+
+    writeFileSync(file, JSON.stringify([{ Name: 'b', Address: hostB }]));
+    h.worker.child.kill('SIGHUP');
+    await worker.waitFor(() => reloads() === 3);
+    expect(await running('a')).toEqual({ metrics: undefined, status: undefined });
+    expect((await inFlight).body).toMatchObject({ Status: 'ok', Host: 'b' });
   });
 });
 
