@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { WorkerState } from '../worker.js';
+import type { WorkerState } from '../delivery/worker.js';
 
 /** The worker as the HTTP endpoints see it. */
 export interface WorkerStatus {

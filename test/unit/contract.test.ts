@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/commands/index.js';
 import { DispatchError, ERROR_CODES } from '../../src/errors.js';
 import { loadSchemas } from '../../src/messages/schemas.js';
-import { buildReply } from '../../src/reply.js';
+import { buildReply } from '../../src/delivery/reply.js';
 
 const root = new URL('../../', import.meta.url);
 

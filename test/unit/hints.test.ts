@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withBrokerHint, withEngineHint } from '../../src/hints.js';
+import { withBrokerHint, withEngineHint } from '../../src/cli/hints.js';
 
 describe('start-up errors say what to do', () => {
   it('for RabbitMQ', () => {

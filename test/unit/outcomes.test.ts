@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutcomeStore, type Outcome } from '../../src/outcomes.js';
+import { OutcomeStore, type Outcome } from '../../src/delivery/outcomes.js';
 
 const outcome = (id: string): Outcome => ({ reply: { Status: 'ok', MessageId: id }, error: undefined, durationMs: 1 });
 

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULTS } from './config.js';
-import { STRATEGIES } from './docker/strategies/index.js';
-import { MAX_TIMER_MS } from './long-timer.js';
-import type { OutputFormat } from './output/output.js';
+import { DEFAULTS } from '../config.js';
+import { STRATEGIES } from '../docker/strategies/index.js';
+import { MAX_TIMER_MS } from '../long-timer.js';
+import type { OutputFormat } from '../output/output.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** The options as commander parses them. */
 export interface CliOptions {

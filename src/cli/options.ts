@@ -1,11 +1,11 @@
-import { queueNames } from './amqp/topology.js';
-import type { CliOptions } from './cli-program.js';
-import { ConfigError, DEFAULTS, type WorkerConfig } from './config.js';
-import { parseEngineList, type EngineSpec } from './docker/address.js';
-import { createStrategy } from './docker/strategies/index.js';
-import { forbiddenNetworkMode, type PolicyConfig } from './policy/policy.js';
-import { parseBytes } from './policy/sizes.js';
-import { addSecret, redact, redactUrl } from './redact.js';
+import { queueNames } from '../amqp/topology.js';
+import type { CliOptions } from './program.js';
+import { ConfigError, DEFAULTS, type WorkerConfig } from '../config.js';
+import { parseEngineList, type EngineSpec } from '../docker/address.js';
+import { createStrategy } from '../docker/strategies/index.js';
+import { forbiddenNetworkMode, type PolicyConfig } from '../policy/policy.js';
+import { parseBytes } from '../policy/sizes.js';
+import { addSecret, redact, redactUrl } from '../redact.js';
 
 /**
  * Turns parsed arguments into a frozen config; a bad value is a ConfigError (or AddressError) naming it.

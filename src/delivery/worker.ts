@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { attemptOf } from './amqp/publisher.js';
-import { BrokerSession, type Delivery } from './amqp/session.js';
-import { execute } from './commands/index.js';
-import type { WorkerConfig } from './config.js';
-import type { Placement } from './docker/placement.js';
-import type { EnginePool } from './docker/pool.js';
-import { DispatchError } from './errors.js';
-import { parseMessage, type ParseResult } from './messages/parse.js';
-import type { Templates } from './messages/templates.js';
-import type { CommandMessage, CommandResult } from './messages/types.js';
+import { attemptOf } from '../amqp/publisher.js';
+import { BrokerSession, type Delivery } from '../amqp/session.js';
+import { execute } from '../commands/index.js';
+import type { WorkerConfig } from '../config.js';
+import type { Placement } from '../docker/placement.js';
+import type { EnginePool } from '../docker/pool.js';
+import { DispatchError } from '../errors.js';
+import { parseMessage, type ParseResult } from '../messages/parse.js';
+import type { Templates } from '../messages/templates.js';
+import type { CommandMessage, CommandResult } from '../messages/types.js';
 import { OutcomeStore, type Outcome } from './outcomes.js';
-import { Policy } from './policy/policy.js';
-import { NO_OBSERVER, type FinishedMessage, type MessageObserver, type Settlement, type WorkerObserver } from './observe/observer.js';
-import type { Output } from './output/output.js';
+import { Policy } from '../policy/policy.js';
+import { NO_OBSERVER, type FinishedMessage, type MessageObserver, type Settlement, type WorkerObserver } from '../observe/observer.js';
+import type { Output } from '../output/output.js';
 import { buildReply } from './reply.js';
 
-export { BrokerUnreachableError } from './amqp/session.js';
+export { BrokerUnreachableError } from '../amqp/session.js';
 
 /** starting → running → draining → stopped. A worker never goes back. */
 export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';

@@ -1,5 +1,5 @@
-import type { DispatchError } from './errors.js';
-import type { CommandResult, Reply } from './messages/types.js';
+import type { DispatchError } from '../errors.js';
+import type { CommandResult, Reply } from '../messages/types.js';
 
 /** The reply for one message: what the command produced, or the error with whatever context it knew. */
 export function buildReply(

@@ -1,26 +1,26 @@
-import { buildProgram, type CliOptions } from './cli-program.js';
-import { toConfig } from './cli-config.js';
-import { ConfigError, DEFAULTS, type WorkerConfig } from './config.js';
-import { AddressError, type EngineSpec } from './docker/address.js';
-import { checkEngines } from './docker/check.js';
-import { Engine, EngineConfigError } from './docker/engine.js';
-import { HostsFileError, loadHostsFile } from './docker/hosts-file.js';
-import { Placement } from './docker/placement.js';
-import { EnginePool } from './docker/pool.js';
-import { reportEarlierContainers } from './docker/reconcile.js';
-import { createStrategy } from './docker/strategies/index.js';
+import { buildProgram, type CliOptions } from './program.js';
+import { toConfig } from './options.js';
+import { ConfigError, DEFAULTS, type WorkerConfig } from '../config.js';
+import { AddressError, type EngineSpec } from '../docker/address.js';
+import { checkEngines } from '../docker/check.js';
+import { Engine, EngineConfigError } from '../docker/engine.js';
+import { HostsFileError, loadHostsFile } from '../docker/hosts-file.js';
+import { Placement } from '../docker/placement.js';
+import { EnginePool } from '../docker/pool.js';
+import { reportEarlierContainers } from '../docker/reconcile.js';
+import { createStrategy } from '../docker/strategies/index.js';
 import type { Logger } from 'pino';
 import { withBrokerHint, withEngineHint } from './hints.js';
-import type { Operations } from './http/operations.js';
-import { PoolEngineStatus } from './observe/pool-engine-status.js';
-import { HttpListenError } from './http/server.js';
-import { createLogger } from './logger.js';
-import { loadSchemas } from './messages/schemas.js';
-import { loadTemplates, NO_TEMPLATES } from './messages/templates.js';
-import { useColor } from './output/colors.js';
-import { createOutput } from './output/output.js';
-import { redact } from './redact.js';
-import { BrokerUnreachableError, Worker } from './worker.js';
+import type { Operations } from '../http/operations.js';
+import { PoolEngineStatus } from '../observe/pool-engine-status.js';
+import { HttpListenError } from '../http/server.js';
+import { createLogger } from '../logger.js';
+import { loadSchemas } from '../messages/schemas.js';
+import { loadTemplates, NO_TEMPLATES } from '../messages/templates.js';
+import { useColor } from '../output/colors.js';
+import { createOutput } from '../output/output.js';
+import { redact } from '../redact.js';
+import { BrokerUnreachableError, Worker } from '../delivery/worker.js';
 
 /** One clear line on stderr, never a secret, then exit 1. */
 function die(message: string): never {
@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
     const info = { version: programVersion(program), queue: config.queues.queue, prefetch: config.prefetch };
     try {
       // n.b. loaded only when asked for: prom-client and the HTTP side cost memory a worker without --http-port keeps.
-      const { startOperations } = await import('./http/operations.js');
+      const { startOperations } = await import('../http/operations.js');
       operations = await startOperations({ listen: config.http, info, log, engineStatus: new PoolEngineStatus(pool) });
     } catch (err) {
       if (err instanceof HttpListenError) die(err.message);

@@ -1,5 +1,5 @@
-import type { DispatchError } from './errors.js';
-import type { Reply } from './messages/types.js';
+import type { DispatchError } from '../errors.js';
+import type { Reply } from '../messages/types.js';
 
 /** What carrying out one message came to: the reply to send, and the error that decides the message's fate. */
 export interface Outcome {
