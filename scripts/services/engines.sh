@@ -57,11 +57,30 @@ stop_engine() {
     log "engine $name: stopping orphaned containerd (pid $pid)"
     terminate "$pid" "engine $name containerd"
   fi
+  kill_orphan_shims "$name"
   rm -f "$(engine_pidfile "$name")" "$(engine_sock "$name")" \
     "$exec_root/containerd/containerd.pid" \
     "$exec_root/containerd/containerd.sock" \
     "$exec_root/containerd/containerd.sock.ttrpc" \
     "$exec_root/containerd/containerd-debug.sock"
+}
+
+# kill_orphan_shims NAME: a dockerd killed with SIGKILL leaves its containers'
+# containerd-shim processes (and the containers under them) running, and a
+# later dockerd over the same exec root can wedge on them: container starts
+# hang in libnetwork-setkey. Kill every shim of this engine's exec root, with
+# its process tree; only ever processes whose command line names that root.
+kill_orphan_shims() {
+  local exec_root pid tree child
+  exec_root=$(engine_exec_root "$1")
+  for pid in $(pgrep -f -- "containerd-shim.*-address $exec_root/" || true); do
+    is_our_process "$pid" containerd-shim "$exec_root/" || continue
+    tree=$pid
+    for child in $(pgrep -P "$pid" || true); do tree+=" $child $(pgrep -P "$child" | tr '\n' ' ' || true)"; done
+    log "engine $1: killing a containerd-shim left behind (pid $pid) and its containers"
+    # shellcheck disable=SC2086 # a list of pids
+    kill -KILL $tree 2>/dev/null || true
+  done
 }
 
 # start_engine NAME DRIVER [EXTRA_DOCKERD_ARGS...]: start dockerd in the
@@ -143,11 +162,16 @@ ensure_image() {
 # fails every start when its rlimits are wrong, see podman.sh).
 smoke_test() {
   local out
-  if out=$(timeout 60 "$DOCKER_CLI" -H "$1" run --rm --network none "$TEST_IMAGE" echo ok 2>&1) && [[ $out == ok ]]; then
+  if out=$(timeout -k 5 60 "$DOCKER_CLI" -H "$1" run --rm --network none "$TEST_IMAGE" echo ok 2>&1) && [[ $out == ok ]]; then
     return 0
   fi
   log "smoke test on $1 failed: $out"
   return 1
+}
+
+# runs_a_container HOST: a container starts and exits within 20 s, quietly.
+runs_a_container() {
+  [[ $(timeout -k 5 20 "$DOCKER_CLI" -H "$1" run --rm --network none "$TEST_IMAGE" echo ok 2>/dev/null) == ok ]]
 }
 
 # engine_up NAME [EXTRA_DOCKERD_ARGS...]: make sure the engine's dockerd runs
@@ -162,16 +186,22 @@ engine_up() {
   [[ ! -f $driver_file ]] || driver=$(<"$driver_file")
 
   if docker_ping "$host"; then
-    log "engine $name: already up, reusing"
-    return 0
-  fi
-  # A dockerd of ours that is alive but not answering may still be booting
-  # (e.g. an earlier run was interrupted): give it the normal start-up time
-  # before declaring it wedged.
-  pid=$(read_pidfile "$(engine_pidfile "$name")")
-  if is_our_process "$pid" dockerd "$(engine_exec_root "$name")" && wait_for_engine "$host" "$pid"; then
-    log "engine $name: earlier dockerd (pid $pid) came up, reusing"
-    return 0
+    # n.b. an engine can answer its ping and still hang every container start
+    # (after a dockerd killed under its containers): prove it runs one.
+    if ! "$DOCKER_CLI" -H "$host" image inspect "$TEST_IMAGE" >/dev/null 2>&1 || runs_a_container "$host"; then
+      log "engine $name: already up, reusing"
+      return 0
+    fi
+    log "engine $name: answers but cannot run a container within 20 s (wedged): restarting it"
+  else
+    # A dockerd of ours that is alive but not answering may still be booting
+    # (e.g. an earlier run was interrupted): give it the normal start-up time
+    # before declaring it wedged.
+    pid=$(read_pidfile "$(engine_pidfile "$name")")
+    if is_our_process "$pid" dockerd "$(engine_exec_root "$name")" && wait_for_engine "$host" "$pid"; then
+      log "engine $name: earlier dockerd (pid $pid) came up, reusing"
+      return 0
+    fi
   fi
   stop_engine "$name"
   start_engine "$name" "$driver" "$@" || die "engine $name failed to start (log: $(engine_log "$name"))"
