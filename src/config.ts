@@ -1,7 +1,8 @@
-import type { EngineSpec, TlsFiles } from './docker/address.js';
+import type { EngineSpec } from './docker/address.js';
+import type { TlsFiles } from './tls.js';
 import type { StrategyName } from './docker/strategies/index.js';
 import type { PolicyConfig } from './policy/policy.js';
-import type { QueueNames } from './amqp/topology.js';
+import { DEFAULT_QUEUE, type QueueNames } from './amqp/topology.js';
 import type { OutputFormat } from './output/output.js';
 
 /** Everything a worker runs with, parsed from the command line, then frozen. */
@@ -80,7 +81,7 @@ export interface WorkerConfig {
 }
 
 export const DEFAULTS = {
-  queue: 'docker-dispatch',
+  queue: DEFAULT_QUEUE,
   prefetch: 4,
   output: 'text',
   logLevel: 'info',
@@ -98,8 +99,3 @@ export const DEFAULTS = {
   maxProbeBackoffMs: 60_000,
   httpHost: '127.0.0.1',
 } as const;
-
-/** Thrown for a bad flag or argument; the CLI prints its message on one line and exits 1. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}

@@ -63,6 +63,14 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition;
   },
 };
 
+/**
+ * The operator's configuration is wrong (a flag, an address, the hosts file, a TLS file, a template): the worker and
+ * the client print its message on one line and exit. Every such error extends it.
+ */
+export class ConfigError extends Error {
+  override readonly name: string = 'ConfigError';
+}
+
 /** Context an error reply carries when it is known: the engine and the container involved. */
 export interface ErrorContext {
   host?: string;

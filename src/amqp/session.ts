@@ -1,18 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
-import type { TlsFiles } from '../docker/address.js';
+import { readTlsFiles, type TlsFiles } from '../tls.js';
 import { redactUrl } from '../redact.js';
+import { Delivery, type DeliveryLink } from './delivery.js';
 import { Publisher } from './publisher.js';
 import { declareTopology, type Topology } from './topology.js';
 
-/** A delivery and the connection generation it arrived on (it can only be acked on that one). */
-export interface Delivery {
-  message: ConsumeMessage;
-  generation: number;
-}
 
 export interface SessionOptions {
   /** Broker URLs (the nodes of a cluster), tried in turn. */
@@ -37,23 +32,24 @@ export class BrokerUnreachableError extends Error {
 }
 
 interface Live {
-  generation: number;
   connection: ChannelModel;
   channel: Channel;
   publishChannel: Channel;
   publisher: Publisher;
   consumerTag: string;
+  /** What its deliveries are settled and published through. */
+  link: DeliveryLink;
 }
 
 /**
  * The worker's link to RabbitMQ. Connects to the first URL that answers, declares the topology, and consumes. When
  * the connection or a channel drops, or the broker cancels the consumer, it reconnects with jittered exponential
- * back-off (over every URL), declares again and resumes consuming, without exiting. Each connection is a new
- * generation: a delivery from an older one can no longer be acked (the broker has already put it back).
+ * back-off (over every URL), declares again and resumes consuming, without exiting. Each delivery is bound to the
+ * connection it came on (see Delivery): one from an older connection can no longer be acked (the broker has already
+ * put it back).
  */
 export class BrokerSession extends EventEmitter {
   private live: Live | undefined;
-  private generation = 0;
   private closed = false;
   /** Reasons not to consume now (draining, no healthy engine); consuming resumes when none is left. */
   private readonly holds = new Set<string>();
@@ -84,33 +80,9 @@ export class BrokerSession extends EventEmitter {
     return this.live !== undefined;
   }
 
-  /** The generation deliveries are acked on now, or undefined while disconnected. */
-  get currentGeneration(): number | undefined {
-    return this.live?.generation;
-  }
-
   /** Resolves once connected (at once if connected now). */
   whenConnected(): Promise<void> {
     return this.live ? Promise.resolve() : this.ready;
-  }
-
-  /** The publisher of the current connection, provided it is still `generation`. */
-  publisherFor(generation: number): Publisher | undefined {
-    return this.live?.generation === generation ? this.live.publisher : undefined;
-  }
-
-  /** Acks or nacks (with requeue) a delivery; false when its connection is gone (the broker redelivers it). */
-  settle(delivery: Delivery, how: 'ack' | 'nack'): boolean {
-    const live = this.live;
-    // n.b. a delivery must be acked on the channel it arrived on.
-    if (!live || live.generation !== delivery.generation) return false;
-    try {
-      if (how === 'ack') live.channel.ack(delivery.message);
-      else live.channel.nack(delivery.message, false, true);
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   /**
@@ -139,11 +111,10 @@ export class BrokerSession extends EventEmitter {
   }
 
   private async consume(live: Live): Promise<void> {
-    const { generation } = live;
     live.consumerTag = 'pending'; // n.b. one consumer per channel, even when resume is called twice at once
     const { consumerTag } = await live.channel.consume(
       this.options.topology.names.queue,
-      (message) => (message ? this.options.onDelivery({ message, generation }) : this.lost(live, 'the broker cancelled the consumer')),
+      (message) => (message ? this.options.onDelivery(new Delivery(message, live.link)) : this.lost(live, 'the broker cancelled the consumer')),
       { noAck: false },
     );
     live.consumerTag = consumerTag;
@@ -176,10 +147,22 @@ export class BrokerSession extends EventEmitter {
       await declareTopology(connection, topology, log);
       const publishChannel = await connection.createConfirmChannel();
       const channel = await connection.createChannel();
-      const generation = ++this.generation;
       const publisher = new Publisher(publishChannel, topology.names, log);
       await channel.prefetch(prefetch);
-      const live: Live = { generation, connection, channel, publishChannel, publisher, consumerTag: '' };
+      const live: Live = {
+        connection,
+        channel,
+        publishChannel,
+        publisher,
+        consumerTag: '',
+        link: {
+          // n.b. a delivery must be acked on the channel it arrived on: only while this connection is the current one.
+          isCurrent: () => this.live === live,
+          publisher,
+          ack: (message) => channel.ack(message),
+          nack: (message) => channel.nack(message, false, true),
+        },
+      };
       this.watch(live, [publishChannel, channel]);
       // n.b. live before consuming: a redelivery can arrive before consume() resolves, and must be ackable.
       this.live = live;
@@ -236,10 +219,8 @@ export class BrokerSession extends EventEmitter {
 
 /** Socket options for amqps:// from the files given (read at each connect, so renewed certificates are picked up). */
 function tlsOptions(tls: TlsFiles | undefined): { ca?: Buffer[]; cert?: Buffer; key?: Buffer } {
-  if (!tls) return {};
-  const read = (path: string | undefined) => (path === undefined ? undefined : readFileSync(path));
-  const ca = read(tls.ca);
-  return { ...(ca ? { ca: [ca] } : {}), ...(tls.cert ? { cert: read(tls.cert) } : {}), ...(tls.key ? { key: read(tls.key) } : {}) };
+  const { ca, ...rest } = readTlsFiles(tls, 'the broker connection');
+  return { ...(ca ? { ca: [ca] } : {}), ...rest };
 }
 
 /** Heartbeats on: 30 s unless the URL sets its own. */

@@ -19,6 +19,9 @@ export interface Topology {
   retryDelayMs: number;
 }
 
+/** The command queue when -q names none. */
+export const DEFAULT_QUEUE = 'docker-dispatch';
+
 export function queueNames(queue: string, replyQueue?: string, deadLetterQueue?: string): QueueNames {
   return {
     queue,

@@ -1,36 +1,32 @@
-import { buildProgram, type CliOptions } from './program.js';
-import { toConfig } from './options.js';
-import { ConfigError, DEFAULTS, type WorkerConfig } from '../config.js';
-import { AddressError, type EngineSpec } from '../docker/address.js';
+import { DEFAULTS, type WorkerConfig } from '../config.js';
+import { BrokerUnreachableError, Worker } from '../delivery/worker.js';
+import type { EngineSpec } from '../docker/address.js';
 import { checkEngines } from '../docker/check.js';
-import { Engine, EngineConfigError } from '../docker/engine.js';
-import { HostsFileError, loadHostsFile } from '../docker/hosts-file.js';
+import { Engine } from '../docker/engine.js';
+import { loadHostsFile } from '../docker/hosts-file.js';
 import { Placement } from '../docker/placement.js';
 import { EnginePool } from '../docker/pool.js';
 import { reportEarlierContainers } from '../docker/reconcile.js';
 import { createStrategy } from '../docker/strategies/index.js';
-import type { Logger } from 'pino';
-import { withBrokerHint, withEngineHint } from './hints.js';
+import { ConfigError } from '../errors.js';
 import type { Operations } from '../http/operations.js';
-import { PoolEngineStatus } from '../observe/pool-engine-status.js';
 import { HttpListenError } from '../http/server.js';
 import { createLogger } from '../logger.js';
 import { loadSchemas } from '../messages/schemas.js';
 import { loadTemplates, NO_TEMPLATES } from '../messages/templates.js';
+import { PoolEngineStatus } from '../observe/pool-engine-status.js';
 import { useColor } from '../output/colors.js';
 import { createOutput } from '../output/output.js';
 import { redact } from '../redact.js';
-import { BrokerUnreachableError, Worker } from '../delivery/worker.js';
+import { withBrokerHint, withEngineHint } from './hints.js';
+import { toConfig } from './options.js';
+import { buildProgram, type CliOptions } from './program.js';
+import { reloadHostsFile } from './reload.js';
 
 /** One clear line on stderr, never a secret, then exit 1. */
 function die(message: string): never {
   process.stderr.write(`docker-dispatch: ${redact(message)}\n`);
   process.exit(1);
-}
-
-/** Errors that mean the operator's configuration is wrong: one line, exit 1. */
-function isConfigError(err: unknown): err is Error {
-  return err instanceof ConfigError || err instanceof AddressError || err instanceof HostsFileError || err instanceof EngineConfigError;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -48,7 +44,8 @@ async function main(argv: string[]): Promise<void> {
     config = toConfig(program.args, options, fromFile);
     engines = config.engines.map((spec) => new Engine(spec, config.defaultTls));
   } catch (err) {
-    if (isConfigError(err)) die(err.message);
+    // n.b. the operator's configuration is wrong: its own words, one line.
+    if (err instanceof ConfigError) die(err.message);
     die(`cannot start: ${(err as Error).message}`);
   }
 
@@ -94,7 +91,7 @@ async function main(argv: string[]): Promise<void> {
   const positional = config.engines.filter((spec) => !fromFile.some((f) => f.id === spec.id));
   process.on('SIGHUP', () => {
     if (!config.hostsFile) return log.warn('SIGHUP: there is no --hosts file to re-read');
-    void reload(config.hostsFile, positional, pool, config, log);
+    void reloadHostsFile(config.hostsFile, positional, pool, config, log);
   });
 
   let signals = 0;
@@ -114,25 +111,6 @@ async function main(argv: string[]): Promise<void> {
   await operations?.close();
   log.info('stopped');
   process.exit(0);
-}
-
-/** Re-reads the hosts file; the engines from <dockerHost> (`positional`) stay. A bad file changes nothing. */
-async function reload(file: string, positional: readonly EngineSpec[], pool: EnginePool, config: Readonly<WorkerConfig>, log: Logger) {
-  try {
-    const specs = [...positional, ...(await loadHostsFile(file))];
-    const ids = new Set<string>();
-    for (const spec of specs) {
-      if (ids.has(spec.id)) throw new ConfigError(`Docker host "${spec.id}" is given twice; names must be unique`);
-      ids.add(spec.id);
-    }
-    const engines = specs.map((spec) => new Engine(spec, config.defaultTls)); // reads TLS files: fail before changing anything
-    const answering = await checkEngines(engines, config.pingTimeoutMs);
-    const healthy = new Set(answering.map((e) => e.id));
-    const changes = pool.update(specs, (engine) => healthy.has(engine.id));
-    log.info(changes, `SIGHUP: re-read ${file}: ${pool.engines.map((e) => e.id).join(', ')}`);
-  } catch (err) {
-    log.error({ err: (err as Error).message }, `SIGHUP: could not re-read ${file}; keeping the engines as they were. Fix the file and send SIGHUP again`);
-  }
 }
 
 main(process.argv).catch((err: unknown) => die(`unexpected failure: ${(err as Error)?.stack ?? String(err)}`));

@@ -1,11 +1,12 @@
 import { queueNames } from '../amqp/topology.js';
-import type { CliOptions } from './program.js';
-import { ConfigError, DEFAULTS, type WorkerConfig } from '../config.js';
-import { parseEngineList, type EngineSpec } from '../docker/address.js';
+import { DEFAULTS, type WorkerConfig } from '../config.js';
+import { assertUniqueIds, parseEngineList, type EngineSpec } from '../docker/address.js';
 import { createStrategy } from '../docker/strategies/index.js';
 import { forbiddenNetworkMode, type PolicyConfig } from '../policy/policy.js';
 import { parseBytes } from '../policy/sizes.js';
+import { ConfigError } from '../errors.js';
 import { addSecret, redact, redactUrl } from '../redact.js';
+import type { CliOptions } from './program.js';
 
 /**
  * Turns parsed arguments into a frozen config; a bad value is a ConfigError (or AddressError) naming it.
@@ -30,12 +31,7 @@ export function toConfig(
     if (!/^amqps?:\/\//i.test(url)) throw new ConfigError(`invalid AMQP URL "${redactUrl(url)}": it must start with amqp:// or amqps://`);
   }
   if (options.queue.trim() === '') throw new ConfigError('--queue must not be empty');
-  const engines = [...(dockerHost === undefined ? [] : parseEngineList(dockerHost)), ...hostsFileEngines];
-  const ids = new Set<string>();
-  for (const engine of engines) {
-    if (ids.has(engine.id)) throw new ConfigError(`Docker host "${engine.id}" is given twice; names must be unique`);
-    ids.add(engine.id);
-  }
+  const engines = engineSpecs(dockerHost === undefined ? [] : parseEngineList(dockerHost), hostsFileEngines);
   return Object.freeze({
     engines,
     amqpUrls,
@@ -58,6 +54,13 @@ export function toConfig(
     defaultTls: { ca: options.tlsCa, cert: options.tlsCert, key: options.tlsKey },
     http: options.httpPort === undefined ? undefined : { host: options.httpHost, port: options.httpPort },
   });
+}
+
+/** The engines of `<dockerHost>` and of the hosts file together, their ids unique (or an AddressError). */
+export function engineSpecs(positional: readonly EngineSpec[], fromFile: readonly EngineSpec[]): EngineSpec[] {
+  const specs = [...positional, ...fromFile];
+  assertUniqueIds(specs);
+  return specs;
 }
 
 /** The security policy from the flags; a default above its maximum, or a host network, is a ConfigError. */

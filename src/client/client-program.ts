@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, DEFAULTS } from '../config.js';
+import { DEFAULT_QUEUE } from '../amqp/topology.js';
+import { ConfigError } from '../errors.js';
 import { loadTemplates, NO_TEMPLATES } from '../messages/templates.js';
 import { send } from './send.js';
 import { validateFiles } from './validate.js';
@@ -21,7 +22,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     .description("Validate a message, publish it, wait for the worker's reply and print it as the worker does.")
     .argument('<amqpUrl>', 'RabbitMQ URL, amqp://user:password@host:5672/vhost')
     .argument('[message]', "a file, - for stdin (the default), or the JSON itself ('{…}')")
-    .option('-q, --queue <name>', 'queue the worker consumes', DEFAULTS.queue)
+    .option('-q, --queue <name>', 'queue the worker consumes', DEFAULT_QUEUE)
     .option('--exchange <name>', 'publish to this exchange with the queue name as routing key (default: straight to the queue)')
     .option('--timeout <seconds>', 'give up waiting for the reply after this long (exit 124); default: wait as long as it takes', positiveSeconds)
     .option('--no-wait', 'publish and print the message id, without waiting for the reply')

@@ -1,14 +1,11 @@
+import { ConfigError } from '../errors.js';
+import type { TlsFiles } from '../tls.js';
+
 /** How to reach one Docker engine, parsed from one entry of `<dockerHost>`. */
 export type EngineAddress =
   | { kind: 'socket'; socketPath: string }
   | { kind: 'tcp'; protocol: 'http' | 'https'; host: string; port: number };
 
-/** Files for an https:// engine: the CA of its certificate, and the worker's client certificate and key. */
-export interface TlsFiles {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
 
 /** One engine as the operator named it: `id` is the name when given, else the address exactly as written. */
 export interface EngineSpec {
@@ -27,7 +24,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const DEFAULT_PORT = { http: 2375, https: 2376 } as const;
 
 /** Thrown for a `<dockerHost>` the worker cannot use; the message names the entry and what is wrong with it. */
-export class AddressError extends Error {
+export class AddressError extends ConfigError {
   override readonly name = 'AddressError';
 }
 
@@ -42,12 +39,23 @@ export function parseEngineList(list: string): EngineSpec[] {
     if (entry === '') throw new AddressError(`Docker host list has an empty entry at position ${index + 1}: "${list}"`);
     return parseEngineEntry(entry);
   });
-  const seen = new Set<string>();
-  for (const spec of specs) {
-    if (seen.has(spec.id)) throw new AddressError(`Docker host "${spec.id}" is given twice; names must be unique`);
-    seen.add(spec.id);
-  }
+  assertUniqueIds(specs);
   return specs;
+}
+
+/**
+ * Refuses two engines with the same id (a name, or an address as written): replies, logs and Options.Host name
+ * engines by it. `duplicate` makes the error for the first id seen twice, at its index.
+ */
+export function assertUniqueIds(
+  specs: readonly { id: string }[],
+  duplicate: (id: string, index: number) => ConfigError = (id) => new AddressError(`Docker host "${id}" is given twice; names must be unique`),
+): void {
+  const seen = new Set<string>();
+  specs.forEach(({ id }, index) => {
+    if (seen.has(id)) throw duplicate(id, index);
+    seen.add(id);
+  });
 }
 
 /** Parses one `[name=]address` entry. */

@@ -1,13 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type Docker from 'dockerode';
-import type { EngineAddress, EngineSpec, TlsFiles } from './address.js';
+import { readTlsFiles, type TlsFiles } from '../tls.js';
+import type { EngineAddress, EngineSpec } from './address.js';
 import { DockerClient } from './docker-client.js';
-
-/** Thrown when an engine's TLS files cannot be read. */
-export class EngineConfigError extends Error {
-  override readonly name = 'EngineConfigError';
-}
 
 /** What an engine says it is. */
 export interface EngineVersion {
@@ -69,13 +64,5 @@ function dockerOptions(spec: EngineSpec, tls: TlsFiles): Docker.DockerOptions {
   if (address.kind === 'socket') return { socketPath: address.socketPath };
   const options: Docker.DockerOptions = { protocol: address.protocol, host: address.host, port: address.port };
   if (address.protocol !== 'https') return options;
-  const read = (what: string, path: string | undefined) => {
-    if (path === undefined) return undefined;
-    try {
-      return readFileSync(path);
-    } catch (err) {
-      throw new EngineConfigError(`cannot read the TLS ${what} of engine ${spec.id} (${path}): ${(err as Error).message}`);
-    }
-  };
-  return { ...options, ca: read('CA', tls.ca), cert: read('certificate', tls.cert), key: read('key', tls.key) };
+  return { ...options, ...readTlsFiles(tls, `engine ${spec.id}`) };
 }

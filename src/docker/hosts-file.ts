@@ -1,11 +1,12 @@
+import { ConfigError } from '../errors.js';
 import { readFile } from 'node:fs/promises';
 import { describeErrors } from '../messages/parse.js';
 import { loadSchemas } from '../messages/schemas.js';
 import type { HostsFile } from '../messages/types.js';
-import { AddressError, parseAddress, type EngineSpec } from './address.js';
+import { AddressError, assertUniqueIds, parseAddress, type EngineSpec } from './address.js';
 
 /** Thrown for a hosts file the worker cannot use; the message names the file and what is wrong. */
-export class HostsFileError extends Error {
+export class HostsFileError extends ConfigError {
   override readonly name = 'HostsFileError';
 }
 
@@ -21,10 +22,9 @@ export async function loadHostsFile(path: string): Promise<EngineSpec[]> {
   if (!validate(document)) {
     throw new HostsFileError(`invalid hosts file ${path}: ${describeErrors(validate.errors ?? [], schema, document)}`);
   }
-  const seen = new Set<string>();
-  return (document as HostsFile).map((entry, index) => {
-    if (seen.has(entry.Name)) throw new HostsFileError(`invalid hosts file ${path}: [${index}].Name "${entry.Name}" is given twice`);
-    seen.add(entry.Name);
+  const entries = document as HostsFile;
+  assertUniqueIds(entries.map((e) => ({ id: e.Name })), (id, index) => new HostsFileError(`invalid hosts file ${path}: [${index}].Name "${id}" is given twice`));
+  return entries.map((entry, index) => {
     try {
       return {
         id: entry.Name,

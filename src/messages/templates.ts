@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../config.js';
-import { DispatchError } from '../errors.js';
+import { ConfigError, DispatchError } from '../errors.js';
 
 /** Partial run messages by name (the file name without `.json`), from --templates. */
 export type Templates = ReadonlyMap<string, Readonly<Record<string, unknown>>>;
