@@ -8,10 +8,11 @@ import { locateTarget } from './locate.js';
  */
 export const inspect: CommandHandler<InspectMessage> = async (message, ctx) => {
   const { info, result } = await locateTarget(message.Container, ctx);
-  return { ...result, Inspect: withoutEnvValues(info as unknown as Record<string, unknown>) };
+  return { ...result, Inspect: maskEnvValues(info as unknown as Record<string, unknown>) };
 };
 
-function withoutEnvValues(document: Record<string, unknown>): Record<string, unknown> {
+/** The inspect document with each `Config.Env` entry's value replaced by `***`, its key kept. */
+function maskEnvValues(document: Record<string, unknown>): Record<string, unknown> {
   const config = document.Config as { Env?: unknown } | null | undefined;
   if (!config || !Array.isArray(config.Env)) return document;
   const env = config.Env.map((entry: unknown) => (typeof entry === 'string' && entry.includes('=') ? `${entry.slice(0, entry.indexOf('='))}=***` : entry));

@@ -1,12 +1,11 @@
 import { classifyDockerError } from '../docker/classify.js';
 import type { RemoveMessage } from '../messages/types.js';
-import { containerName, type CommandHandler } from './context.js';
+import type { CommandHandler } from './context.js';
+import { locateTarget } from './locate.js';
 
 /** `docker rm` on whichever engine holds the container; a running one needs Options.Force (else Conflict). */
 export const remove: CommandHandler<RemoveMessage> = async (message, ctx) => {
-  const { engine, container, info } = await ctx.pool.locate(message.Container, ctx.requestTimeoutMs);
-  const result = { Host: engine.id, Container: { Id: info.Id, Name: containerName(info.Name) } };
-  ctx.onContainer?.(result.Host, result.Container);
+  const { engine, container, result } = await locateTarget(message.Container, ctx);
   try {
     await container.remove({
       v: message.Options?.Volumes ?? false,
