@@ -1,10 +1,7 @@
-import type { DispatchError } from '../errors.js';
-import type { Reply } from '../messages/types.js';
+import type { ReplyParts } from './reply.js';
 
-/** What carrying out one message came to: the reply to send, and the error that decides the message's fate. */
-export interface Outcome {
-  reply: Reply;
-  error: DispatchError | undefined;
+/** What carrying out one message came to: what its reply is built from, and the error that decides its fate. */
+export interface Outcome extends ReplyParts {
   /** How long the command took. */
   durationMs: number;
 }

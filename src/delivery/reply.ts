@@ -1,14 +1,23 @@
 import type { DispatchError } from '../errors.js';
 import type { CommandResult, Reply } from '../messages/types.js';
 
-/** The reply for one message: what the command produced, or the error with whatever context it knew. */
-export function buildReply(
-  messageId: string,
-  dockercmd: string | undefined,
-  commandResult: CommandResult,
-  error: DispatchError | undefined,
-): Reply {
+/** What carrying out one message came to, from which its reply is built. */
+export interface ReplyParts {
+  messageId: string;
+  /** The command the message named; absent for a message that named none. */
+  dockercmd: string | undefined;
+  /** What the command produced (empty for a failure before it ran). */
+  result: CommandResult;
+  error: DispatchError | undefined;
+}
+
+/**
+ * The reply for one message: what the command produced, or the error with whatever context it knew. `gaveUpAfter`:
+ * a transient failure out of retries, after that many attempts, which the error message then says.
+ */
+export function buildReply({ messageId, dockercmd, result: commandResult, error }: ReplyParts, { gaveUpAfter }: { gaveUpAfter?: number } = {}): Reply {
   const result = error?.partial ?? commandResult;
+  const message = error && gaveUpAfter !== undefined ? `${error.message} (gave up after ${gaveUpAfter} attempts)` : error?.message;
   const reply: Reply = {
     ...(dockercmd === undefined ? {} : { Dockercmd: dockercmd }),
     Status: error ? 'error' : 'ok',
@@ -19,7 +28,7 @@ export function buildReply(
     Stdout: result.Stdout,
     Stderr: result.Stderr,
     Truncated: result.Truncated,
-    Error: error ? { Code: error.code, Message: error.message } : undefined,
+    Error: error ? { Code: error.code, Message: message! } : undefined,
     Warnings: result.Warnings,
     Hosts: result.Hosts,
     Inspect: result.Inspect,

@@ -18,6 +18,7 @@ export function readiness(worker: WorkerStatus, engines: readonly EngineStatus[]
   if (worker.state === 'starting') reasons.push('the worker is starting');
   if (worker.state === 'draining') reasons.push('the worker is shutting down: it takes no new messages');
   if (worker.state === 'stopped') reasons.push('the worker has stopped');
+  if (worker.state === 'failed') reasons.push('the worker failed to start');
   if (worker.state === 'running' && !worker.amqpConnected) reasons.push('not connected to RabbitMQ: reconnecting');
   if (!engines.some((engine) => engine.healthy)) reasons.push('no Docker engine is healthy');
   return {

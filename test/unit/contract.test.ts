@@ -44,8 +44,8 @@ describe('the contract', () => {
 
   it('builds replies that validate against reply.schema.json, ok and error alike', () => {
     const { validate } = loadSchemas().reply;
-    const ok = buildReply('m1', 'run', { Host: 'a', Container: { Id: 'x', Name: 'n' }, ExitCode: 0, Stdout: '', Stderr: 'e' }, undefined);
-    const error = buildReply('m2', undefined, {}, new DispatchError('InvalidJson', 'bad', { context: { host: 'b' } }));
+    const ok = buildReply({ messageId: 'm1', dockercmd: 'run', result: { Host: 'a', Container: { Id: 'x', Name: 'n' }, ExitCode: 0, Stdout: '', Stderr: 'e' }, error: undefined });
+    const error = buildReply({ messageId: 'm2', dockercmd: undefined, result: {}, error: new DispatchError('InvalidJson', 'bad', { context: { host: 'b' } }) });
     for (const reply of [ok, error]) expect(validate(reply) ? [] : validate.errors).toEqual([]);
     expect(error).toEqual({ Status: 'error', MessageId: 'm2', Host: 'b', Error: { Code: 'InvalidJson', Message: 'bad' } });
     // The schema is strict: an error reply without Error, or an ok reply with one, is refused.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OutcomeStore, type Outcome } from '../../src/delivery/outcomes.js';
 
-const outcome = (id: string): Outcome => ({ reply: { Status: 'ok', MessageId: id }, error: undefined, durationMs: 1 });
+const outcome = (id: string): Outcome => ({ messageId: id, dockercmd: 'run', result: {}, error: undefined, durationMs: 1 });
 
 describe('OutcomeStore', () => {
   it('runs the work once for deliveries of the same message that overlap, and tells the first how many joined', async () => {
@@ -35,7 +35,7 @@ describe('OutcomeStore', () => {
   it('keeps an outcome until it is taken, once', () => {
     const store = new OutcomeStore();
     store.keep('m', outcome('m'));
-    expect(store.take('m')?.reply.MessageId).toBe('m');
+    expect(store.take('m')?.messageId).toBe('m');
     expect(store.take('m')).toBeUndefined();
   });
 

@@ -1,0 +1,92 @@
+import type { ConsumeMessage } from 'amqplib';
+import type { DispatchError } from '../errors.js';
+import type { Reply } from '../messages/types.js';
+import { attemptOf, type Publisher } from './publisher.js';
+
+/** The connection a delivery came on, as the session keeps it. */
+export interface DeliveryLink {
+  /** Whether this connection is still the session's current one. */
+  isCurrent(): boolean;
+  readonly publisher: Publisher;
+  ack(message: ConsumeMessage): void;
+  nack(message: ConsumeMessage): void;
+}
+
+/** The connection a delivery came on is gone: the broker has put the message back, and will deliver it again. */
+export class ConnectionGoneError extends Error {
+  override readonly name = 'ConnectionGoneError';
+}
+
+/**
+ * One message as the broker delivered it, with what can be done about it on the connection it came on: its reply,
+ * dead-lettered and retry copies, its ack and nack. n.b. a delivery can only be settled on the channel it arrived
+ * on: once that connection is gone (`live` false) every settle is refused and every publish fails with
+ * ConnectionGoneError, since the broker has already put the message back.
+ */
+export class Delivery {
+  /** Which attempt this is (1 for a message never retried), from the attempt header. */
+  readonly attempt: number;
+
+  constructor(
+    readonly message: ConsumeMessage,
+    private readonly link: DeliveryLink,
+  ) {
+    this.attempt = attemptOf(message);
+  }
+
+  /** Its connection is still the current one: it can be settled, and its copies published. */
+  get live(): boolean {
+    return this.link.isCurrent();
+  }
+
+  /** Delivered before (the broker says so) or a retry: it may have been worked on before. */
+  get seenBefore(): boolean {
+    return this.message.fields.redelivered || this.attempt > 1;
+  }
+
+  /** Acks it; false when its connection is gone (the broker redelivers it). */
+  ack(): boolean {
+    return this.settle((m) => this.link.ack(m));
+  }
+
+  /** Puts it back in its queue; false when its connection is gone (the broker has already). */
+  nack(): boolean {
+    return this.settle((m) => this.link.nack(m));
+  }
+
+  /** Publishes the reply (confirmed) to its reply_to, else to the reply queue. */
+  reply(reply: Reply): Promise<void> {
+    return this.publishing((p) => p.reply(reply, this.message.properties));
+  }
+
+  /** Publishes a confirmed copy to the dead-letter queue, with why it failed. */
+  deadLetter(error: DispatchError): Promise<void> {
+    return this.publishing((p) => p.deadLetter(this.message, error));
+  }
+
+  /** Publishes a confirmed copy to the retry queue as attempt `attempt + 1`. */
+  retry(error: DispatchError): Promise<void> {
+    return this.publishing((p) => p.retry(this.message, this.attempt + 1, error));
+  }
+
+  private settle(how: (message: ConsumeMessage) => void): boolean {
+    if (!this.link.isCurrent()) return false;
+    try {
+      how(this.message);
+      return true;
+    } catch {
+      return false; // the channel closed in between
+    }
+  }
+
+  private async publishing(publish: (publisher: Publisher) => Promise<void>): Promise<void> {
+    if (!this.link.isCurrent()) throw new ConnectionGoneError('the connection this message came on is gone');
+    try {
+      await publish(this.link.publisher);
+    } catch (err) {
+      // n.b. a publish that failed because the connection went away is told apart from one the broker refused.
+      if (!this.link.isCurrent()) throw new ConnectionGoneError('the connection this message came on is gone', { cause: err });
+      throw err;
+    }
+  }
+}

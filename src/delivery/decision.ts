@@ -1,0 +1,42 @@
+import type { Disposition } from '../errors.js';
+
+/**
+ * What becomes of a delivery, once its outcome is known:
+ * - `reply`: the reply is published (confirmed), then the message is acked;
+ * - `reply-and-dead-letter`: the error reply and a copy in the dead-letter queue are published, then it is acked;
+ *   `gaveUpAfter` is set when a transient failure has run out of retries (the reply says after how many attempts);
+ * - `retry`: a copy goes to the retry queue as the next attempt, then it is acked (no reply yet);
+ * - `keep`: its connection is gone, so it cannot be acked; the outcome is kept, and the redelivery that follows is
+ *   answered with it instead of being carried out again;
+ * - `redeliver`: its connection is gone and the outcome was a transient failure: nothing is kept, the redelivery is
+ *   carried out afresh.
+ */
+export type Decision =
+  | { kind: 'reply' }
+  | { kind: 'reply-and-dead-letter'; gaveUpAfter?: number }
+  | { kind: 'retry'; nextAttempt: number }
+  | { kind: 'keep' }
+  | { kind: 'redeliver' };
+
+export interface DecisionInput {
+  /** The outcome: `ok`, or the disposition of its error's code (errors.ts decides it per code). */
+  outcome: 'ok' | Disposition;
+  /** Which attempt this delivery is (1 for a message never retried). */
+  attempt: number;
+  /** --max-retries: retries a transient failure gets before it is answered. */
+  maxRetries: number;
+  /** The delivery's connection is still there, so it can be settled. */
+  live: boolean;
+}
+
+/**
+ * The product's most important rule, in one place: outcome × attempt × --max-retries × connection → what becomes of
+ * the message. Pure; the worker carries the decision out (see settle.ts), and test/unit/decision.test.ts holds it as
+ * a table beside the error codes' table in the docs.
+ */
+export function decide({ outcome, attempt, maxRetries, live }: DecisionInput): Decision {
+  if (!live) return outcome === 'retry' ? { kind: 'redeliver' } : { kind: 'keep' };
+  if (outcome === 'ok') return { kind: 'reply' };
+  if (outcome === 'dead-letter') return { kind: 'reply-and-dead-letter' };
+  return attempt <= maxRetries ? { kind: 'retry', nextAttempt: attempt + 1 } : { kind: 'reply-and-dead-letter', gaveUpAfter: attempt };
+}

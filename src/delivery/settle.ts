@@ -1,0 +1,90 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { ConnectionGoneError, type Delivery } from '../amqp/delivery.js';
+import type { Reply } from '../messages/types.js';
+import type { FinishedMessage, MessageObserver, Settlement } from '../observe/observer.js';
+import type { Decision } from './decision.js';
+import type { Outcome } from './outcomes.js';
+import { buildReply } from './reply.js';
+
+/** Pause before a message whose reply could not be published goes back to its queue, so it cannot spin. */
+export const REQUEUE_DELAY_MS = 2000;
+
+export interface SettleContext {
+  log: Logger;
+  job: MessageObserver;
+  /**
+   * Keeps a final outcome for the redelivery of a message that could not be acked, saying `why` (nothing is kept for a
+   * message without identity, or a transient failure, which the redelivery tries afresh).
+   */
+  keep(outcome: Outcome, why: string): void;
+  /** Prints the result line, once per outcome however often it is answered. */
+  print(reply: Reply, outcome: Outcome): void;
+  /** --retry-delay: a message whose retry copy could not be queued goes back to its queue after it. */
+  retryDelayMs: number;
+  /** The retry queue's name, for the operator's hint. */
+  retryQueue: string;
+  /** Resolves when the worker begins to shut down: pauses before a requeue are cut short. */
+  draining: Promise<void>;
+}
+
+/**
+ * Carries a decision out on the broker, on the connection the delivery came on: the reply, the dead-lettered or retry
+ * copy (each confirmed), then the ack. When a publish fails, nothing is lost: the outcome is kept and the message
+ * goes back to its queue after a pause (never a hot loop, never stuck holding a prefetch slot).
+ */
+export async function settle(delivery: Delivery, outcome: Outcome, decision: Decision, ctx: SettleContext): Promise<FinishedMessage> {
+  const { log } = ctx;
+  const finished = (settlement: Settlement, reply: Reply = buildReply(outcome)): FinishedMessage => ({ settlement, reply, durationMs: outcome.durationMs });
+  const keep = (why: string) => ctx.keep(outcome, why);
+  const requeueLater = async (delayMs: number) => {
+    await Promise.race([sleep(delayMs), ctx.draining]);
+    delivery.nack();
+  };
+  const error = outcome.error;
+
+  switch (decision.kind) {
+    case 'keep':
+      keep('the connection this message came on is gone');
+      return finished('error');
+    case 'redeliver':
+      return finished('error');
+    case 'retry': {
+      log.warn({ code: error?.code, err: error?.message, attempt: delivery.attempt }, `transient failure: retrying in ${ctx.retryDelayMs / 1000} s`);
+      try {
+        await delivery.retry(error!);
+      } catch (err) {
+        if (err instanceof ConnectionGoneError) return finished('error');
+        log.warn({ err }, `could not queue the retry: the message goes back to the queue in ${ctx.retryDelayMs / 1000} s (check that the retry queue ${ctx.retryQueue} exists and RabbitMQ is healthy)`);
+        await requeueLater(ctx.retryDelayMs);
+        return finished('error');
+      }
+      return finished(delivery.ack() ? 'retried' : 'error');
+    }
+    case 'reply':
+    case 'reply-and-dead-letter': {
+      const reply = buildReply(outcome, { gaveUpAfter: decision.kind === 'reply-and-dead-letter' ? decision.gaveUpAfter : undefined });
+      ctx.print(reply, outcome);
+      try {
+        await Promise.all([delivery.reply(reply), decision.kind === 'reply-and-dead-letter' ? delivery.deadLetter(error!) : undefined]);
+      } catch (err) {
+        if (err instanceof ConnectionGoneError) {
+          keep('the connection this message came on is gone');
+          return finished('error', reply);
+        }
+        log.error({ err }, 'could not publish the reply; the message goes back to the queue (check the broker: are the reply and dead-letter queues there and not full?)');
+        keep('its reply could not be published');
+        await requeueLater(REQUEUE_DELAY_MS);
+        return finished('error', reply);
+      }
+      ctx.job.replied(reply);
+      if (!delivery.ack()) {
+        keep('the connection this message came on is gone');
+        return finished('error', reply);
+      }
+      if (error) log.warn({ host: reply.Host, container: reply.Container?.Name, code: error.code, err: error.message }, 'failed: replied and dead-lettered');
+      else log.info({ host: reply.Host, container: reply.Container?.Name, exitCode: reply.ExitCode }, 'done');
+      return finished(error ? 'dead-lettered' : 'ok', reply);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { decide, type Decision } from '../../src/delivery/decision.js';
+import { ERROR_CODES, type ErrorCode } from '../../src/errors.js';
+
+const MAX_RETRIES = 5;
+
+/** Every row: what came of the message, which attempt it was, whether its connection is still there → its fate. */
+const TABLE: [outcome: 'ok' | ErrorCode, attempt: number, live: boolean, fate: Decision][] = [
+  // A command carried out (a container exiting non-zero included): the reply, then the ack.
+  ['ok', 1, true, { kind: 'reply' }],
+  ['ok', 4, true, { kind: 'reply' }],
+  // A permanent failure: the error reply and a dead-lettered copy, then the ack; never retried.
+  ['InvalidMessage', 1, true, { kind: 'reply-and-dead-letter' }],
+  ['ContainerNotFound', 1, true, { kind: 'reply-and-dead-letter' }],
+  ['Timeout', 1, true, { kind: 'reply-and-dead-letter' }],
+  // A transient failure: a copy to the retry queue as the next attempt, then the ack, while attempts remain…
+  ['DockerUnavailable', 1, true, { kind: 'retry', nextAttempt: 2 }],
+  ['DockerUnavailable', MAX_RETRIES, true, { kind: 'retry', nextAttempt: MAX_RETRIES + 1 }],
+  // …then answered and dead-lettered like a permanent failure, the reply saying after how many attempts.
+  ['DockerUnavailable', MAX_RETRIES + 1, true, { kind: 'reply-and-dead-letter', gaveUpAfter: MAX_RETRIES + 1 }],
+  // The connection it came on is gone (it cannot be acked; the broker delivers it again): a final outcome is kept for
+  // that redelivery, which is answered with it; a transient failure is tried afresh.
+  ['ok', 1, false, { kind: 'keep' }],
+  ['Conflict', 2, false, { kind: 'keep' }],
+  ['DockerUnavailable', 1, false, { kind: 'redeliver' }],
+  ['DockerUnavailable', MAX_RETRIES + 1, false, { kind: 'redeliver' }],
+];
+
+describe('the fate of a delivery (decide)', () => {
+  it.each(TABLE)('%s on attempt %i, connection there: %s → %j', (outcome, attempt, live, fate) => {
+    const disposition = outcome === 'ok' ? 'ok' : ERROR_CODES[outcome].disposition;
+    expect(decide({ outcome: disposition, attempt, maxRetries: MAX_RETRIES, live })).toEqual(fate);
+  });
+
+  it.each(Object.entries(ERROR_CODES))('%s: its disposition in the code table decides, as the docs say', (_code, { disposition }) => {
+    const fate = decide({ outcome: disposition, attempt: 1, maxRetries: MAX_RETRIES, live: true });
+    expect(fate.kind).toBe(disposition === 'retry' ? 'retry' : 'reply-and-dead-letter');
+  });
+
+  it('with --max-retries 0 a transient failure is answered at once', () => {
+    expect(decide({ outcome: 'retry', attempt: 1, maxRetries: 0, live: true })).toEqual({ kind: 'reply-and-dead-letter', gaveUpAfter: 1 });
+  });
+});
