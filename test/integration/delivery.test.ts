@@ -1,6 +1,4 @@
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestBroker } from '../support/broker.js';
@@ -8,6 +6,7 @@ import { countCreates } from '../support/engine-events.js';
 import { exists, makeContainer, startHarness, type Harness } from '../support/harness.js';
 import { services, unique } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
+import { scratchPath } from '../support/scratch.js';
 
 /** Start and finish times of a container, from the engine. */
 async function interval(h: Harness, host: string | undefined, id: string): Promise<{ start: number; end: number }> {
@@ -157,7 +156,7 @@ describe('an unreachable engine in the pool', () => {
     const { hostA } = services();
     // An engine that answers at start-up, then takes no new connection: healthy in the pool until its next check (a
     // minute away), its event stream still held open.
-    const socket = join(tmpdir(), `${unique('fake-engine')}.sock`);
+    const socket = scratchPath(`${unique('fake-engine')}.sock`);
     const fake = createServer((req, res) => {
       res.setHeader('Content-Type', req.url?.endsWith('/_ping') ? 'text/plain' : 'application/json');
       if (req.url?.endsWith('/_ping')) return res.end('OK');

@@ -1,10 +1,9 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CountingProxy } from '../support/counting-proxy.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { eventually } from '../support/http.js';
 import { services, unique } from '../support/services.js';
+import { scratchPath } from '../support/scratch.js';
 
 /**
  * What the worker asks of an engine in the background, whatever the messages: health pings, and the inventory's event
@@ -16,7 +15,7 @@ describe('Engine API calls per message: no more than the direct sequence', () =>
   let h: Harness;
   let proxy: CountingProxy;
   beforeAll(async () => {
-    proxy = await CountingProxy.start(services().hostA, { listenPath: join(tmpdir(), `${unique('dd-calls')}.sock`) });
+    proxy = await CountingProxy.start(services().hostA, { listenPath: scratchPath(`${unique('dd-calls')}.sock`) });
     h = await startHarness('dd-calls', ['--health-interval', '60'], `a=${proxy.address}`);
     // The inventory is synced once the worker has listed the engine (after opening its event stream).
     await eventually('the first list', () => Promise.resolve(proxy.counts.get('GET /containers/json') ? true : undefined));

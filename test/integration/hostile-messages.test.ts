@@ -1,12 +1,11 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CountingProxy } from '../support/counting-proxy.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { services, unique } from '../support/services.js';
+import { scratchPath } from '../support/scratch.js';
 
 /** A TCP listener that counts connections: a worker must never be made to call it. */
 async function tripwire(): Promise<{ port: number; connections: () => number; close(): Promise<void> }> {
@@ -35,7 +34,7 @@ describe('hostile container references', () => {
   beforeAll(async () => {
     const { hostA } = services();
     // Engine "a" is a unix socket, as /var/run/docker.sock is: the case where a path could become a host.
-    proxy = await CountingProxy.start(hostA, { listenPath: join(tmpdir(), `${unique('dd-proxy')}.sock`) });
+    proxy = await CountingProxy.start(hostA, { listenPath: scratchPath(`${unique('dd-proxy')}.sock`) });
     wire = await tripwire();
     h = await startHarness('dd-hostile', ['--max-retries', '3', '--retry-delay', '0.2'], `a=${proxy.address}`);
   });

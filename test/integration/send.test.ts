@@ -1,11 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClient } from '../support/client-process.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { addUser, closeConnectionsOfUser, deleteUser } from '../support/rabbitmq-ctl.js';
 import { unique } from '../support/services.js';
+import { scratchPath } from '../support/scratch.js';
 
 describe('docker-dispatch send, against a running worker', () => {
   let h: Harness;
@@ -49,7 +48,7 @@ describe('docker-dispatch send, against a running worker', () => {
   });
 
   it('reads the message from a file and from stdin', async () => {
-    const file = join(tmpdir(), `${unique('msg')}.json`);
+    const file = scratchPath(`${unique('msg')}.json`);
     writeFileSync(file, '{"Dockercmd":"hosts"}');
     expect((await send([h.amqpUrl, file])).code).toBe(0);
     expect((await send([h.amqpUrl, '-'], '{"Dockercmd":"hosts"}')).code).toBe(0);
@@ -189,7 +188,7 @@ describe('docker-dispatch validate (offline)', () => {
   });
 
   it('exits 2 naming the problem of each invalid message, and checks the others too', async () => {
-    const bad = join(tmpdir(), `${unique('bad')}.json`);
+    const bad = scratchPath(`${unique('bad')}.json`);
     writeFileSync(bad, '{"dockercmd":"run","Image":"x"}');
     const run = await runClient(['validate', bad, `${fixtures}valid/run-image-only.json`, '/no/such/file.json']);
     expect(run.code).toBe(2);

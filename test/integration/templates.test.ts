@@ -1,17 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClient } from '../support/client-process.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { services, unique } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
+import { scratchDir } from '../support/scratch.js';
 
 describe('--templates and "Template" in run messages', () => {
   let h: Harness;
   let dir: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dd-templates-'));
+    dir = scratchDir('dd-templates-');
     const { image } = services();
     writeFileSync(
       join(dir, 'echo.json'),

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 export interface Services {
@@ -12,6 +15,8 @@ export interface Services {
 declare module 'vitest' {
   export interface ProvidedContext {
     services: Services;
+    /** A directory of this test run's own for the files and sockets tests make; removed when the run ends. */
+    scratchDir: string;
   }
 }
 
@@ -42,5 +47,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
   }
   project.provide('services', services);
-  return stop;
+  const scratch = mkdtempSync(join(tmpdir(), 'dd-test-'));
+  project.provide('scratchDir', scratch);
+  return async () => {
+    await stop();
+    rmSync(scratch, { recursive: true, force: true });
+  };
 }

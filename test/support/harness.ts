@@ -1,10 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { TestBroker } from './broker.js';
 import { dockerClient, removeContainers, services, unique } from './services.js';
 import { WorkerProcess } from './worker-process.js';
+import { scratchPath } from './scratch.js';
 
 /** One worker on its own queue over the two test engines (named a and b), with a broker client and cleanup. */
 export interface Harness {
@@ -71,7 +70,7 @@ export async function makeContainer(docker: Docker, image: string, name: string,
 
 /** Writes a --hosts file and returns its path. */
 export function hostsFile(entries: Record<string, unknown>[]): string {
-  const path = join(tmpdir(), `${unique('hosts')}.json`);
+  const path = scratchPath(`${unique('hosts')}.json`);
   writeFileSync(path, JSON.stringify(entries));
   return path;
 }

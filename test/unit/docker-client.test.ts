@@ -1,13 +1,12 @@
 import { createServer } from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { classifyDockerError } from '../../src/docker/classify.js';
 import { createdNanos, DockerClient, parseRepositoryTag } from '../../src/docker/docker-client.js';
 import { checkedInspect } from '../../src/docker/inspect-shape.js';
 import { DispatchError } from '../../src/errors.js';
+import { scratchPath } from '../support/scratch.js';
 
 describe('parseRepositoryTag (the pull reference, as dockerode splits it)', () => {
   it.each([
@@ -34,7 +33,7 @@ describe('createdNanos (the engine creation time, to order containers created in
 describe('DockerClient: a request never leaves the endpoint it names', () => {
   /** A fake engine on a unix socket that answers every request with a redirect to `location`. */
   async function redirectingEngine(location: string) {
-    const socket = join(tmpdir(), `dd-redirect-${process.pid}-${Date.now()}.sock`);
+    const socket = scratchPath(`dd-redirect-${process.pid}-${Date.now()}.sock`);
     const paths: string[] = [];
     const server = createServer((req, res) => {
       paths.push(req.url ?? '');
@@ -128,7 +127,7 @@ describe('checkedInspect', () => {
 
 describe('DockerClient: an engine that stops in the middle of its answer', () => {
   it('is an ECONNRESET error at once, not a request that never settles', async () => {
-    const socket = join(tmpdir(), `dd-half-${process.pid}-${Date.now()}.sock`);
+    const socket = scratchPath(`dd-half-${process.pid}-${Date.now()}.sock`);
     const server = createServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
       res.write('{"Id":"');

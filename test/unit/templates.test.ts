@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyTemplate, loadTemplates } from '../../src/messages/templates.js';
+import { scratchDir } from '../support/scratch.js';
 
 const templates = new Map([['web', { Image: 'nginx', Cmd: ['serve'], Options: { Remove: true, Env: ['A=1'], Labels: { t: '1' } } }]]);
 
@@ -36,7 +36,7 @@ describe('applyTemplate', () => {
 
 describe('loadTemplates', () => {
   it('reads <name>.json files as templates named for their file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dd-templates-'));
+    const dir = scratchDir('dd-templates-');
     writeFileSync(join(dir, 'a.json'), '{"Image":"x"}');
     writeFileSync(join(dir, 'notes.txt'), 'ignored');
     expect([...loadTemplates(dir).keys()]).toEqual(['a']);
@@ -44,7 +44,7 @@ describe('loadTemplates', () => {
 
   it('refuses a directory that cannot be read, a file that is not a JSON object, or a template for another command', () => {
     expect(() => loadTemplates('/no/such/dir')).toThrow(/cannot read the --templates directory/);
-    const dir = mkdtempSync(join(tmpdir(), 'dd-templates-'));
+    const dir = scratchDir('dd-templates-');
     writeFileSync(join(dir, 'bad.json'), '[1]');
     expect(() => loadTemplates(dir)).toThrow(/bad.json must be a JSON object/);
     writeFileSync(join(dir, 'bad.json'), '{"Dockercmd":"stop"}');
