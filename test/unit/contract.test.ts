@@ -33,7 +33,7 @@ describe('the contract', () => {
   });
 
   it("documents every error code, with what happens to the message, in the README's table", () => {
-    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const readme = readFileSync(new URL('docs/messages.md', root), 'utf8');
     const rows = [...readme.matchAll(/^\| `(\w+)` \| (reply \+ dead-letter|retry, then reply \+ dead-letter) \|/gm)].map((m) => [m[1], m[2]]);
     const expected = Object.entries(ERROR_CODES).map(([code, { disposition }]) => [
       code,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadSchemas } from '../../src/messages/schemas.js';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../docs/messages.md', import.meta.url), 'utf8');
 
 interface Schema {
   type?: string;
