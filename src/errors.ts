@@ -12,7 +12,7 @@ export type ErrorCode = NonNullable<Reply['Error']>['Code'];
 export type Disposition = 'dead-letter' | 'retry';
 
 /**
- * The one catalogue of error codes. The README's table is kept in sync with it by a test, and so is the reply
+ * The one catalogue of error codes. The table in docs/messages.md is kept in sync with it by a test, and so is the reply
  * schema's `Error.Code` enum.
  */
 export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition; description: string }>> = {

@@ -91,7 +91,7 @@ export type HostsFile = {
     [k: string]: string | undefined;
   };
   /**
-   * Capacity: most containers created by docker-dispatch running there at once (counted from the engine). Absent: no limit.
+   * Capacity: most containers created by docker-dispatch running there at once (counted from the engine's inventory; checked with the engine itself after each create). Absent: no limit.
    */
   MaxContainers?: number;
   /**
@@ -337,7 +337,7 @@ export interface Reply {
      */
     Healthy: boolean;
     /**
-     * Containers created by docker-dispatch running there now, counted from the engine; null when it could not be asked.
+     * Containers created by docker-dispatch running there now, from the engine's inventory (its event stream); null while the engine is quarantined or its inventory not synced.
      */
     Running: number | null;
     /**

@@ -57,7 +57,7 @@ export class DispatchMetrics {
 
     new Gauge({
       name: name('engine_up'),
-      help: 'Whether the engine answered its last health check (1) or not (0)',
+      help: 'Whether the engine takes work (1) or is quarantined (0)',
       labelNames: ['engine'],
       registers,
       collect() {
@@ -67,7 +67,7 @@ export class DispatchMetrics {
     });
     new Gauge({
       name: name('containers_running'),
-      help: 'Running containers created by docker-dispatch, per engine (as of its last health check)',
+      help: 'Running containers created by docker-dispatch, per engine, from its inventory (event stream)',
       labelNames: ['engine'],
       registers,
       collect() {

@@ -115,11 +115,11 @@ describe('docker-dispatch send, against a running worker', () => {
     expect(run.stdout).toMatch(new RegExp(`^${name}-2 \\| [0-9a-f]{12}$`, 'm'));
   });
 
-  it("works for a producer with the README's permissions: write on an exchange of its own, not the default one", async () => {
+  it("works for a producer with the permissions docs/security.md gives: write on an exchange of its own, not the default one", async () => {
     const exchange = `${h.queue}-in`;
     const user = unique('producer');
     const password = unique('pw');
-    // The operator's side, as the README's Security section says.
+    // The operator's side, as docs/security.md says.
     await h.broker.channel.assertExchange(exchange, 'direct', { durable: false, autoDelete: false });
     await h.broker.channel.bindQueue(h.queue, exchange, h.queue);
     await addUser(user, password, ['^amq\\.gen-.*$', `^${exchange}$`, '^amq\\.gen-.*$']);

@@ -9,7 +9,7 @@ export function services(): { amqpUrl: string; hostA: string; hostB: string; ima
     .filter(([, v]) => !v)
     .map(([k]) => k);
   if (missing.length > 0) {
-    throw new Error(`integration tests need ${missing.join(', ')}: run \`eval "$(sudo scripts/services.sh)"\` first (see README)`);
+    throw new Error(`integration tests need ${missing.join(', ')}: run \`eval "$(sudo scripts/services.sh)"\` first (see docs/development.md)`);
   }
   return { amqpUrl: amqpUrl!, hostA: hostA!, hostB: hostB!, image: image! };
 }

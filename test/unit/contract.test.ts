@@ -32,7 +32,7 @@ describe('the contract', () => {
     expect(schema.properties.Error.properties.Code.enum.sort()).toEqual(Object.keys(ERROR_CODES).sort());
   });
 
-  it("documents every error code, with what happens to the message, in the README's table", () => {
+  it("documents every error code, with what happens to the message, in the table of docs/messages.md", () => {
     const readme = readFileSync(new URL('docs/messages.md', root), 'utf8');
     const rows = [...readme.matchAll(/^\| `(\w+)` \| (reply \+ dead-letter|retry, then reply \+ dead-letter) \|/gm)].map((m) => [m[1], m[2]]);
     const expected = Object.entries(ERROR_CODES).map(([code, { disposition }]) => [

@@ -10,7 +10,7 @@ interface Schema {
   required?: string[];
 }
 
-/** The fields of a schema as the README names them: `Image`, `Options.Name`; objects with properties are expanded. */
+/** The fields of a schema as docs/messages.md names them: `Image`, `Options.Name`; objects with properties are expanded. */
 function fieldsOf(schema: Schema, prefix = ''): { path: string; required: boolean }[] {
   return Object.entries(schema.properties ?? {}).flatMap(([key, child]) => {
     const path = `${prefix}${key}`;
@@ -19,10 +19,10 @@ function fieldsOf(schema: Schema, prefix = ''): { path: string; required: boolea
   });
 }
 
-/** The text of a README section, from its heading to the next heading of the same or a higher level. */
+/** The text of a section of docs/messages.md, from its heading to the next heading of the same or a higher level. */
 function section(heading: string): string {
   const start = readme.indexOf(`\n${heading}\n`);
-  if (start < 0) throw new Error(`the README has no section "${heading}"`);
+  if (start < 0) throw new Error(`docs/messages.md has no section "${heading}"`);
   const level = heading.split(' ')[0]!;
   const rest = readme.slice(start + heading.length + 2);
   const end = rest.search(new RegExp(`^#{1,${level.length}} `, 'm'));
@@ -36,7 +36,7 @@ function tableRows(text: string): Map<string, string> {
   );
 }
 
-describe("the README's message reference", () => {
+describe('the message reference in docs/messages.md', () => {
   for (const [command, { schema }] of loadSchemas().commands) {
     it(`lists exactly the fields of ${command}.schema.json in the ${command} table, required ones marked so`, () => {
       const rows = tableRows(section(`### \`${command}\``));
