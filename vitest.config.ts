@@ -10,7 +10,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'main', include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'], sequence: { groupOrder: 0 } },
+        test: {
+          name: 'main',
+          include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         // Tests that need the services to themselves (fault injection restarts RabbitMQ and kills engines; load and

@@ -11,7 +11,11 @@ const target = `${root}src/messages/contract.generated.ts`;
 
 export async function generate() {
   const files = (await readdir(`${root}schemas`)).filter((f) => f.endsWith('.schema.json')).sort();
-  const parts = ['/* eslint-disable */', '// Generated from schemas/ by scripts/gen-types.mjs: do not edit by hand.', ''];
+  const parts = [
+    '/* eslint-disable */',
+    '// Generated from schemas/ by scripts/gen-types.mjs: do not edit by hand.',
+    '',
+  ];
   for (const file of files) {
     const schema = JSON.parse(await readFile(`${root}schemas/${file}`, 'utf8'));
     const ts = await compile(schema, schema.title, {

@@ -26,7 +26,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition;
   },
   Denied: {
     disposition: 'dead-letter',
-    description: "The worker's security policy refuses it (an image not allowed, a limit above a maximum, a user override); nothing was created.",
+    description:
+      "The worker's security policy refuses it (an image not allowed, a limit above a maximum, a user override); nothing was created.",
   },
   ImageNotFound: {
     disposition: 'dead-letter',
@@ -43,7 +44,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition;
   },
   PullFailed: {
     disposition: 'dead-letter',
-    description: "A pull command's image could not be pulled (an unknown image or tag, a registry that cannot be reached or refuses the credentials), with the registry's reason.",
+    description:
+      "A pull command's image could not be pulled (an unknown image or tag, a registry that cannot be reached or refuses the credentials), with the registry's reason.",
   },
   NoMatchingHost: {
     disposition: 'dead-letter',
@@ -51,11 +53,13 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition;
   },
   Timeout: {
     disposition: 'dead-letter',
-    description: "The run's Options.Timeout passed: the container was stopped; the reply has its exit code and output so far.",
+    description:
+      "The run's Options.Timeout passed: the container was stopped; the reply has its exit code and output so far.",
   },
   DockerUnavailable: {
     disposition: 'retry',
-    description: 'An engine could not be reached, timed out or answered 5xx. Transient: retried, then answered and dead-lettered.',
+    description:
+      'An engine could not be reached, timed out or answered 5xx. Transient: retried, then answered and dead-lettered.',
   },
   DockerError: {
     disposition: 'dead-letter',

@@ -26,8 +26,13 @@ export function createLogger(
   write: (line: string) => void = (l) => void process.stderr.write(l),
   { pretty = false }: LoggerOptions = {},
 ): Logger {
-  const prettify = pretty ? prettyFactory({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' }) : undefined;
+  const prettify = pretty
+    ? prettyFactory({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' })
+    : undefined;
   // n.b. redacted before and after prettifying: pretty output unescapes strings that JSON escaped.
   const format = prettify ? (line: string) => redact(prettify(redact(line))) : redact;
-  return pino({ name: 'docker-dispatch', level, base: { pid: process.pid } }, { write: (line: string) => write(format(line)) });
+  return pino(
+    { name: 'docker-dispatch', level, base: { pid: process.pid } },
+    { write: (line: string) => write(format(line)) },
+  );
 }

@@ -28,6 +28,10 @@ export function readTlsFiles(files: TlsFiles | undefined, whose: string): TlsMat
       throw new ConfigError(`cannot read the TLS ${what} of ${whose} (${path}): ${(err as Error).message}`);
     }
   };
-  const material: TlsMaterial = { ca: read('CA', files?.ca), cert: read('certificate', files?.cert), key: read('key', files?.key) };
+  const material: TlsMaterial = {
+    ca: read('CA', files?.ca),
+    cert: read('certificate', files?.cert),
+    key: read('key', files?.key),
+  };
   return Object.fromEntries(Object.entries(material).filter(([, v]) => v !== undefined));
 }

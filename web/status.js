@@ -67,7 +67,8 @@ function renderHeader(doc) {
   reasons.hidden = doc.readiness.ready;
   reasons.textContent = doc.readiness.reasons.join(' · ');
   $('n-progress').textContent = String(doc.inProgress.length);
-  for (const key of ['ok', 'dead-lettered', 'retried', 'error', 'received']) $(`n-${key}`).textContent = String(doc.totals[key]);
+  for (const key of ['ok', 'dead-lettered', 'retried', 'error', 'received'])
+    $(`n-${key}`).textContent = String(doc.totals[key]);
   $('footer').textContent = `docker-dispatch ${doc.version} · up ${coarse(doc.now - doc.startedAt)}`;
 }
 
@@ -75,7 +76,8 @@ function renderEngines(doc) {
   const list = $('engines');
   list.replaceChildren(
     ...doc.engines.map((engine) => {
-      const load = engine.capacity === undefined ? `${engine.running} running` : `${engine.running} / ${engine.capacity} running`;
+      const load =
+        engine.capacity === undefined ? `${engine.running} running` : `${engine.running} / ${engine.capacity} running`;
       const state = !engine.healthy ? 'quarantined' : engine.synced ? 'healthy' : 'healthy, syncing…';
       return el(
         'li',
@@ -101,9 +103,23 @@ function renderChart(doc) {
   const max = Math.max(1, ...buckets.map(total));
   const step = width / buckets.length;
   const scale = (height - top - bottom) / max;
-  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'messages finished per interval, last minutes', width, height });
+  const chart = svg('svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    'aria-label': 'messages finished per interval, last minutes',
+    width,
+    height,
+  });
   for (const y of [0, 0.5, 1]) {
-    chart.append(svg('line', { class: 'grid', x1: 0, x2: width, y1: height - bottom - y * max * scale, y2: height - bottom - y * max * scale }));
+    chart.append(
+      svg('line', {
+        class: 'grid',
+        x1: 0,
+        x2: width,
+        y1: height - bottom - y * max * scale,
+        y2: height - bottom - y * max * scale,
+      }),
+    );
   }
   buckets.forEach((bucket, i) => {
     let y = height - bottom;
@@ -112,7 +128,13 @@ function renderChart(doc) {
       if (n === 0) continue;
       const h = n * scale;
       y -= h;
-      const bar = svg('rect', { class: `bar ${SETTLEMENT_CLASS[key]}`, x: i * step + 0.5, y, width: Math.max(1, step - 1), height: h });
+      const bar = svg('rect', {
+        class: `bar ${SETTLEMENT_CLASS[key]}`,
+        x: i * step + 0.5,
+        y,
+        width: Math.max(1, step - 1),
+        height: h,
+      });
       const title = svg('title');
       title.textContent = `${new Date(bucket.start).toLocaleTimeString()}: ${n} ${SETTLEMENT_LABEL[key]}`;
       bar.append(title);
@@ -153,8 +175,12 @@ function renderProgress(doc) {
 
 function outputOf(result) {
   const parts = [];
-  if (result.error) parts.push(el('div', { class: 'error-text', text: `${result.error.code}: ${result.error.message}` }));
-  for (const [name, text] of [['stdout', result.stdout], ['stderr', result.stderr]]) {
+  if (result.error)
+    parts.push(el('div', { class: 'error-text', text: `${result.error.code}: ${result.error.message}` }));
+  for (const [name, text] of [
+    ['stdout', result.stdout],
+    ['stderr', result.stderr],
+  ]) {
     if (text === undefined) continue;
     parts.push(el('div', { class: 'stream', text: name }), el('pre', { text: text === '' ? '(empty)' : text }));
   }
@@ -169,7 +195,10 @@ function outputOf(result) {
 function renderRecent(doc) {
   $('recent').replaceChildren(
     ...doc.recent.map((result) => {
-      const badge = el('span', { class: `badge ${SETTLEMENT_CLASS[result.settlement]}`, text: SETTLEMENT_LABEL[result.settlement] });
+      const badge = el('span', {
+        class: `badge ${SETTLEMENT_CLASS[result.settlement]}`,
+        text: SETTLEMENT_LABEL[result.settlement],
+      });
       return el(
         'tr',
         { 'data-message-id': result.messageId },
@@ -177,7 +206,12 @@ function renderRecent(doc) {
         cell('Command', result.command ?? '(none)'),
         cell('Container', result.container, 'mono'),
         cell('Engine', result.host),
-        cell('Exit', result.exitCode === undefined ? undefined : el('span', { class: result.exitCode ? 'nonzero' : '', text: String(result.exitCode) })),
+        cell(
+          'Exit',
+          result.exitCode === undefined
+            ? undefined
+            : el('span', { class: result.exitCode ? 'nonzero' : '', text: String(result.exitCode) }),
+        ),
         cell('Duration', duration(result.durationMs)),
         cell('Finished', ago(doc.now - result.finishedAt)),
         cell('Output', outputOf(result)),

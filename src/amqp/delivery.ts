@@ -85,7 +85,8 @@ export class Delivery {
       await publish(this.link.publisher);
     } catch (err) {
       // n.b. a publish that failed because the connection went away is told apart from one the broker refused.
-      if (!this.link.isCurrent()) throw new ConnectionGoneError('the connection this message came on is gone', { cause: err });
+      if (!this.link.isCurrent())
+        throw new ConnectionGoneError('the connection this message came on is gone', { cause: err });
       throw err;
     }
   }

@@ -76,7 +76,10 @@ export class Publisher {
       await this.publish(replyTo, content, options);
     } catch (err) {
       if (!(err instanceof UnroutableError)) throw err;
-      this.log.warn({ replyTo, replyQueue: this.names.replyQueue }, 'reply_to queue does not exist; replying to the reply queue');
+      this.log.warn(
+        { replyTo, replyQueue: this.names.replyQueue },
+        'reply_to queue does not exist; replying to the reply queue',
+      );
       await this.publish(this.names.replyQueue, content, options);
     }
   }
@@ -126,7 +129,12 @@ export function attemptOf(message: Message): number {
 function copyOf(message: Message, extraHeaders: Record<string, unknown>): Options.Publish {
   // n.b. the broker refuses a user_id that is not the publishing connection's own user, and an expiration would let
   // the copy vanish.
-  const { userId: _userId, expiration: _expiration, headers, ...properties } = message.properties as unknown as Record<string, unknown>;
+  const {
+    userId: _userId,
+    expiration: _expiration,
+    headers,
+    ...properties
+  } = message.properties as unknown as Record<string, unknown>;
   const kept = Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined));
   // x-death is the broker's own record of the retry queue's dead-lettering; it would only grow.
   const { 'x-death': _death, ...ownHeaders } = (headers as Record<string, unknown> | undefined) ?? {};

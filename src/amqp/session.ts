@@ -8,7 +8,6 @@ import { Delivery, type DeliveryLink } from './delivery.js';
 import { Publisher } from './publisher.js';
 import { declareTopology, type Topology } from './topology.js';
 
-
 export interface SessionOptions {
   /** Broker URLs (the nodes of a cluster), tried in turn. */
   urls: readonly string[];
@@ -107,14 +106,18 @@ export class BrokerSession extends EventEmitter {
   async resume(reason: string): Promise<void> {
     this.holds.delete(reason);
     const live = this.live;
-    if (this.holds.size === 0 && live && !live.consumerTag) await this.consume(live).catch((err: unknown) => this.lost(live, (err as Error).message));
+    if (this.holds.size === 0 && live && !live.consumerTag)
+      await this.consume(live).catch((err: unknown) => this.lost(live, (err as Error).message));
   }
 
   private async consume(live: Live): Promise<void> {
     live.consumerTag = 'pending'; // n.b. one consumer per channel, even when resume is called twice at once
     const { consumerTag } = await live.channel.consume(
       this.options.topology.names.queue,
-      (message) => (message ? this.options.onDelivery(new Delivery(message, live.link)) : this.lost(live, 'the broker cancelled the consumer')),
+      (message) =>
+        message
+          ? this.options.onDelivery(new Delivery(message, live.link))
+          : this.lost(live, 'the broker cancelled the consumer'),
       { noAck: false },
     );
     live.consumerTag = consumerTag;
@@ -168,7 +171,10 @@ export class BrokerSession extends EventEmitter {
       this.live = live;
       if (this.holds.size === 0) await this.consume(live);
       this.markReady();
-      log.info({ broker: redactUrl(url), queue: topology.names.queue, prefetch }, `consuming from ${topology.names.queue}`);
+      log.info(
+        { broker: redactUrl(url), queue: topology.names.queue, prefetch },
+        `consuming from ${topology.names.queue}`,
+      );
       this.emit('connected');
     } catch (err) {
       if (this.live?.connection === connection) this.live = undefined;
@@ -179,10 +185,20 @@ export class BrokerSession extends EventEmitter {
 
   private watch(live: Live, channels: Channel[]): void {
     const { log } = this.options;
-    live.connection.on('error', (err: Error) => log.warn({ err }, 'RabbitMQ connection error: the worker reconnects by itself; if it keeps happening, see the broker\'s log'));
+    live.connection.on('error', (err: Error) =>
+      log.warn(
+        { err },
+        "RabbitMQ connection error: the worker reconnects by itself; if it keeps happening, see the broker's log",
+      ),
+    );
     live.connection.on('close', (err?: Error) => this.lost(live, err?.message ?? 'the connection closed'));
     for (const channel of channels) {
-      channel.on('error', (err: Error) => log.warn({ err }, 'AMQP channel closed by the broker: the worker reconnects by itself; the error says why (often a permission, or a queue declared with other arguments)'));
+      channel.on('error', (err: Error) =>
+        log.warn(
+          { err },
+          'AMQP channel closed by the broker: the worker reconnects by itself; the error says why (often a permission, or a queue declared with other arguments)',
+        ),
+      );
       channel.on('close', () => this.lost(live, 'a channel closed'));
     }
   }
@@ -211,7 +227,10 @@ export class BrokerSession extends EventEmitter {
         log.info({ attempt: attempt + 1 }, 'reconnected to RabbitMQ');
         return;
       } catch (err) {
-        log.warn({ broker: redactUrl(url), err: (err as Error).message }, 'reconnect failed; trying again with back-off (is RabbitMQ up and reachable at that URL?)');
+        log.warn(
+          { broker: redactUrl(url), err: (err as Error).message },
+          'reconnect failed; trying again with back-off (is RabbitMQ up and reachable at that URL?)',
+        );
       }
     }
   }

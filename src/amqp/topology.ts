@@ -35,7 +35,11 @@ export function queueNames(queue: string, replyQueue?: string, deadLetterQueue?:
  * Declares the queues durable. A queue that already exists with other arguments (say a non-durable command queue
  * declared by an older producer) is used as it is, with a warning, rather than failing the start.
  */
-export async function declareTopology(connection: ChannelModel, { names, retryDelayMs }: Topology, log: Logger): Promise<void> {
+export async function declareTopology(
+  connection: ChannelModel,
+  { names, retryDelayMs }: Topology,
+  log: Logger,
+): Promise<void> {
   await ensureQueue(connection, names.queue, { durable: true }, log);
   await ensureQueue(connection, names.replyQueue, { durable: true }, log);
   await ensureQueue(connection, names.deadLetterQueue, { durable: true }, log);
@@ -45,7 +49,11 @@ export async function declareTopology(connection: ChannelModel, { names, retryDe
     {
       durable: true,
       // n.b. expired messages are dead-lettered through the default exchange straight back to the command queue.
-      arguments: { 'x-message-ttl': retryDelayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': names.queue },
+      arguments: {
+        'x-message-ttl': retryDelayMs,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': names.queue,
+      },
     },
     log,
     'its x-message-ttl keeps the old retry delay; delete the queue to apply --retry-delay',

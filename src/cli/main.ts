@@ -53,8 +53,14 @@ async function main(argv: string[]): Promise<void> {
   const answering = await checkEngines(engines, config.pingTimeoutMs);
   if (answering.length === 0) die(withEngineHint(`no Docker engine answers: ${answering.failures.join('; ')}`));
 
-  const monitor = { intervalMs: config.healthIntervalMs, quarantineAfter: DEFAULTS.quarantineAfter, maxBackoffMs: DEFAULTS.maxProbeBackoffMs };
-  const pool = new EnginePool(engines, { monitor, log, defaultTls: config.defaultTls }, (engine) => answering.includes(engine));
+  const monitor = {
+    intervalMs: config.healthIntervalMs,
+    quarantineAfter: DEFAULTS.quarantineAfter,
+    maxBackoffMs: DEFAULTS.maxProbeBackoffMs,
+  };
+  const pool = new EnginePool(engines, { monitor, log, defaultTls: config.defaultTls }, (engine) =>
+    answering.includes(engine),
+  );
   pool.start();
   const placement = new Placement(pool, createStrategy(config.strategy));
   await reportEarlierContainers(pool, config.queues.queue, log);
@@ -78,13 +84,17 @@ async function main(argv: string[]): Promise<void> {
     worker = await Worker.start(config, { pool, placement, output, log, templates, observer: operations?.observer });
   } catch (err) {
     if (err instanceof BrokerUnreachableError) die(withBrokerHint(err.message));
-    die(`cannot set up the queues: ${(err as Error).message} (does the user have configure and write permissions on the vhost?)`);
+    die(
+      `cannot set up the queues: ${(err as Error).message} (does the user have configure and write permissions on the vhost?)`,
+    );
   }
   operations?.track(worker);
 
   // After start-up succeeded: a failing start-up prints only its one error line.
   if (config.policy.allowImages.length === 0) {
-    log.warn('no --allow-image rule: every image is allowed, so whoever can publish to the queue can run any image on the engines. Set --allow-image');
+    log.warn(
+      'no --allow-image rule: every image is allowed, so whoever can publish to the queue can run any image on the engines. Set --allow-image',
+    );
   }
 
   // SIGHUP re-reads --hosts: new engines join, removed ones stop taking work, work in flight is not disturbed.

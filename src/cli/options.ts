@@ -19,7 +19,8 @@ export function toConfig(
 ): Readonly<WorkerConfig> {
   const [first, second] = positional;
   const [dockerHost, amqpUrl] = second === undefined && options.hosts ? [undefined, first] : [first, second];
-  if (amqpUrl === undefined) throw new ConfigError("missing required argument 'amqpUrl' (the <dockerHost> may be omitted only with --hosts)");
+  if (amqpUrl === undefined)
+    throw new ConfigError("missing required argument 'amqpUrl' (the <dockerHost> may be omitted only with --hosts)");
   const amqpUrls = amqpUrl.split(',').map((url) => url.trim());
   for (const url of amqpUrls) {
     try {
@@ -28,7 +29,8 @@ export function toConfig(
     } catch {
       throw new ConfigError(`invalid AMQP URL "${redact(url)}"`);
     }
-    if (!/^amqps?:\/\//i.test(url)) throw new ConfigError(`invalid AMQP URL "${redactUrl(url)}": it must start with amqp:// or amqps://`);
+    if (!/^amqps?:\/\//i.test(url))
+      throw new ConfigError(`invalid AMQP URL "${redactUrl(url)}": it must start with amqp:// or amqps://`);
   }
   if (options.queue.trim() === '') throw new ConfigError('--queue must not be empty');
   const engines = engineSpecs(dockerHost === undefined ? [] : parseEngineList(dockerHost), hostsFileEngines);
@@ -71,15 +73,29 @@ function policyConfig(options: CliOptions): PolicyConfig {
     if (parsed === undefined) throw new ConfigError(`${flag} must be bytes or a size like 512m, not "${value}"`);
     return parsed;
   };
-  const defaults = { memoryBytes: bytes('--default-memory', options.defaultMemory), cpus: options.defaultCpus, pidsLimit: options.defaultPidsLimit };
-  const maxima = { memoryBytes: bytes('--max-memory', options.maxMemory), cpus: options.maxCpus, pidsLimit: options.maxPidsLimit };
-  for (const [name, flag] of [['memoryBytes', 'memory'], ['cpus', 'cpus'], ['pidsLimit', 'pids-limit']] as const) {
+  const defaults = {
+    memoryBytes: bytes('--default-memory', options.defaultMemory),
+    cpus: options.defaultCpus,
+    pidsLimit: options.defaultPidsLimit,
+  };
+  const maxima = {
+    memoryBytes: bytes('--max-memory', options.maxMemory),
+    cpus: options.maxCpus,
+    pidsLimit: options.maxPidsLimit,
+  };
+  for (const [name, flag] of [
+    ['memoryBytes', 'memory'],
+    ['cpus', 'cpus'],
+    ['pidsLimit', 'pids-limit'],
+  ] as const) {
     const d = defaults[name];
     const m = maxima[name];
     if (d !== undefined && m !== undefined && d > m) throw new ConfigError(`--default-${flag} is above --max-${flag}`);
   }
   if (forbiddenNetworkMode(options.network)) {
-    throw new ConfigError(`--network ${options.network} would share a namespace with the host or another container; docker-dispatch never does that`);
+    throw new ConfigError(
+      `--network ${options.network} would share a namespace with the host or another container; docker-dispatch never does that`,
+    );
   }
   return {
     allowImages: options.allowImage,

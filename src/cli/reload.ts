@@ -26,6 +26,9 @@ export async function reloadHostsFile(
     const changes = pool.update(specs, (engine) => healthy.has(engine.id));
     log.info(changes, `SIGHUP: re-read ${file}: ${pool.engines.map((e) => e.id).join(', ')}`);
   } catch (err) {
-    log.error({ err: (err as Error).message }, `SIGHUP: could not re-read ${file}; keeping the engines as they were. Fix the file and send SIGHUP again`);
+    log.error(
+      { err: (err as Error).message },
+      `SIGHUP: could not re-read ${file}; keeping the engines as they were. Fix the file and send SIGHUP again`,
+    );
   }
 }

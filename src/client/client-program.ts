@@ -7,7 +7,8 @@ import { validateFiles } from './validate.js';
 
 function positiveSeconds(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds > 0.');
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('expected a number of seconds > 0.');
   return n;
 }
 
@@ -23,32 +24,53 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     .argument('<amqpUrl>', 'RabbitMQ URL, amqp://user:password@host:5672/vhost')
     .argument('[message]', "a file, - for stdin (the default), or the JSON itself ('{…}')")
     .option('-q, --queue <name>', 'queue the worker consumes', DEFAULT_QUEUE)
-    .option('--exchange <name>', 'publish to this exchange with the queue name as routing key (default: straight to the queue)')
-    .option('--timeout <seconds>', 'give up waiting for the reply after this long (exit 124); default: wait as long as it takes', positiveSeconds)
+    .option(
+      '--exchange <name>',
+      'publish to this exchange with the queue name as routing key (default: straight to the queue)',
+    )
+    .option(
+      '--timeout <seconds>',
+      'give up waiting for the reply after this long (exit 124); default: wait as long as it takes',
+      positiveSeconds,
+    )
     .option('--no-wait', 'publish and print the message id, without waiting for the reply')
     .addOption(new Option('--json', 'print JSON lines (as the worker with --output json)'))
-    .option('--templates <dir>', "the worker's --templates, to check a message that names a Template as the worker will")
-    .action(async (amqpUrl: string, source: string | undefined, opts: { queue: string; exchange?: string; timeout?: number; wait: boolean; json?: boolean; templates?: string }) => {
-      exitCode = await send({
-        amqpUrl,
-        source,
-        queue: opts.queue,
-        exchange: opts.exchange,
-        timeoutSeconds: opts.timeout,
-        wait: opts.wait,
-        output: opts.json ? 'json' : 'text',
-        templates: templatesFrom(opts.templates),
-        write,
-        writeError,
-      });
-    });
+    .option(
+      '--templates <dir>',
+      "the worker's --templates, to check a message that names a Template as the worker will",
+    )
+    .action(
+      async (
+        amqpUrl: string,
+        source: string | undefined,
+        opts: { queue: string; exchange?: string; timeout?: number; wait: boolean; json?: boolean; templates?: string },
+      ) => {
+        exitCode = await send({
+          amqpUrl,
+          source,
+          queue: opts.queue,
+          exchange: opts.exchange,
+          timeoutSeconds: opts.timeout,
+          wait: opts.wait,
+          output: opts.json ? 'json' : 'text',
+          templates: templatesFrom(opts.templates),
+          write,
+          writeError,
+        });
+      },
+    );
   program
     .command('validate')
     .description("Check messages offline against the worker's schemas (exit 0 when all are valid, 2 otherwise).")
     .argument('<file...>', 'message files (- for stdin)')
     .option('--templates <dir>', "the worker's --templates, to check messages that name a Template as the worker will")
     .action(async (files: string[], opts: { templates?: string }) => {
-      exitCode = await validateFiles(files, (line) => write(`${line}\n`), (line) => writeError(`docker-dispatch: ${line}\n`), templatesFrom(opts.templates));
+      exitCode = await validateFiles(
+        files,
+        (line) => write(`${line}\n`),
+        (line) => writeError(`docker-dispatch: ${line}\n`),
+        templatesFrom(opts.templates),
+      );
     });
   try {
     await program.parseAsync(argv);

@@ -19,6 +19,7 @@ export function exitCodeFor(reply: Reply): number {
   if (reply.Status === 'error') return EXIT.errorReply;
   if (reply.Dockercmd === 'run' && reply.ExitCode !== undefined) return reply.ExitCode;
   // Instances: the first instance that exited non-zero decides.
-  if (reply.Dockercmd === 'run') return reply.Containers?.find((c) => c.ExitCode !== undefined && c.ExitCode !== 0)?.ExitCode ?? EXIT.ok;
+  if (reply.Dockercmd === 'run')
+    return reply.Containers?.find((c) => c.ExitCode !== undefined && c.ExitCode !== 0)?.ExitCode ?? EXIT.ok;
   return EXIT.ok;
 }

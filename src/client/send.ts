@@ -45,7 +45,8 @@ export async function send(options: SendOptions): Promise<number> {
     return fail(EXIT.invalid, `cannot read the message: ${(err as Error).message}`);
   }
   const parsed = parseMessage(read.body, { templates: options.templates });
-  if (!parsed.ok) return fail(EXIT.invalid, `${read.from}: ${parsed.error.code}: ${parsed.error.message} (nothing was sent)`);
+  if (!parsed.ok)
+    return fail(EXIT.invalid, `${read.from}: ${parsed.error.code}: ${parsed.error.message} (nothing was sent)`);
 
   try {
     const password = new URL(options.amqpUrl).password;
@@ -97,7 +98,8 @@ async function exchange(
       void channel.consume(
         replyTo!,
         (msg: ConsumeMessage | null) => {
-          if (msg && msg.properties.correlationId === correlationId) resolve(JSON.parse(msg.content.toString('utf8')) as Reply);
+          if (msg && msg.properties.correlationId === correlationId)
+            resolve(JSON.parse(msg.content.toString('utf8')) as Reply);
         },
         { noAck: true },
       );
@@ -138,14 +140,22 @@ async function exchange(
     answer = await Promise.race([
       reply,
       lost,
-      ...(timeoutMs === undefined ? [] : [new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]),
+      ...(timeoutMs === undefined
+        ? []
+        : [new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]),
     ]);
   } catch (err) {
-    throw new Error(`lost the broker while waiting for the reply to message ${messageId} (${(err as Error).message}); it was sent and may still be carried out`);
+    throw new Error(
+      `lost the broker while waiting for the reply to message ${messageId} (${(err as Error).message}); it was sent and may still be carried out`,
+    );
   } finally {
     clearTimeout(timer);
   }
-  if (!answer) return fail(EXIT.timeout, `no reply within ${options.timeoutSeconds} s (message ${messageId}); it may still be carried out`);
+  if (!answer)
+    return fail(
+      EXIT.timeout,
+      `no reply within ${options.timeoutSeconds} s (message ${messageId}); it may still be carried out`,
+    );
   print(answer, performance.now() - sentAt, options);
   return exitCodeFor(answer);
 }
@@ -159,7 +169,11 @@ function print(reply: Reply, durationMs: number, options: SendOptions): void {
     ...(reply.Containers ?? []).map((instance) => ({ ...instance, ref: { Id: instance.Id, Name: instance.Name } })),
   ];
   for (const run of runs) {
-    const source = { messageId: reply.MessageId, host: run.Host ?? '', container: run.ref?.Name ?? run.ref?.Id.slice(0, 12) ?? '' };
+    const source = {
+      messageId: reply.MessageId,
+      host: run.Host ?? '',
+      container: run.ref?.Name ?? run.ref?.Id.slice(0, 12) ?? '',
+    };
     for (const stream of ['stdout', 'stderr'] as const) {
       const text = stream === 'stdout' ? run.Stdout : run.Stderr;
       if (!text) continue;

@@ -19,7 +19,8 @@ export async function createPulling(
 ): Promise<Docker.Container> {
   const policy = message.Options?.Pull ?? 'missing';
   // n.b. a fresh deadline for each create: a pull before it may have taken longer than one request may.
-  const create = () => engine.docker.createContainer({ ...options, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+  const create = () =>
+    engine.docker.createContainer({ ...options, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
   if (policy === 'always') await pullForRun(engine, message.Image, ctx);
   else {
     try {
@@ -39,10 +40,17 @@ async function pullForRun(engine: Engine, image: string, ctx: CommandContext): P
     await pullImage(engine, image, undefined);
   } catch (err) {
     if (!(err instanceof DispatchError) || err.code !== 'PullFailed') throw err;
-    ctx.log.warn({ host: engine.id, image, err: err.message }, 'could not pull the image for the run: check its name and tag and that the engine reaches the registry, or put it on the engine first');
-    throw new DispatchError('ImageNotFound', `image ${image} is not on engine ${engine.id} and could not be pulled: ${err.message}`, {
-      cause: err,
-      context: { host: engine.id },
-    });
+    ctx.log.warn(
+      { host: engine.id, image, err: err.message },
+      'could not pull the image for the run: check its name and tag and that the engine reaches the registry, or put it on the engine first',
+    );
+    throw new DispatchError(
+      'ImageNotFound',
+      `image ${image} is not on engine ${engine.id} and could not be pulled: ${err.message}`,
+      {
+        cause: err,
+        context: { host: engine.id },
+      },
+    );
   }
 }

@@ -16,10 +16,12 @@ export const create: CommandHandler<CreateMessage> = async (message, ctx) => {
   const { engine, container } = earlier
     ? { engine: earlier.engine, container: earlier.engine.docker.getContainer(earlier.id) }
     : await createPlaced({ ...message, Dockercmd: 'run' } satisfies RunMessage, ctx);
-  if (earlier) ctx.log.info({ host: engine.id, container: earlier.id }, 'answering with the container an earlier attempt created');
+  if (earlier)
+    ctx.log.info({ host: engine.id, container: earlier.id }, 'answering with the container an earlier attempt created');
   try {
     // n.b. the name the message gave, else the engine's (from its create event, no inspect when the inventory follows).
-    const name = (!earlier && message.Options?.Name) || (await ctx.pool.nameOf(engine, container, ctx.requestTimeoutMs));
+    const name =
+      (!earlier && message.Options?.Name) || (await ctx.pool.nameOf(engine, container, ctx.requestTimeoutMs));
     return { Host: engine.id, Container: { Id: container.id, Name: containerName(name) } };
   } catch (err) {
     throw classifyDockerError(err, 'inspect', engine.id, { container: { Id: container.id } });

@@ -9,5 +9,9 @@ export type { EarlierContainer };
  */
 export function findEarlierContainer(ctx: CommandContext): Promise<EarlierContainer | undefined> {
   if (ctx.identity === undefined) return Promise.resolve(undefined);
-  return ctx.pool.findEarlier(ctx.identity, ctx.queue, { authoritative: ctx.seenBefore, timeoutMs: ctx.requestTimeoutMs, log: ctx.log });
+  return ctx.pool.findEarlier(ctx.identity, ctx.queue, {
+    authoritative: ctx.seenBefore,
+    timeoutMs: ctx.requestTimeoutMs,
+    log: ctx.log,
+  });
 }

@@ -25,7 +25,10 @@ export async function askEveryEngine<T>(
         return await ask(engine, AbortSignal.timeout(ctx.requestTimeoutMs));
       } catch (err) {
         const error = classifyDockerError(err, operation, engine.id);
-        ctx.log.warn({ host: engine.id, err: error.message }, `could not ${operation} on this engine: the reply lists it as Unreachable; check that its daemon runs and is reachable`);
+        ctx.log.warn(
+          { host: engine.id, err: error.message },
+          `could not ${operation} on this engine: the reply lists it as Unreachable; check that its daemon runs and is reachable`,
+        );
         unreachable.push(engine.id);
         warnings.push(error.message);
         return [];

@@ -18,7 +18,22 @@ import { wait } from './wait.js';
 type Handlers = { [K in Dockercmd]: CommandHandler<Extract<CommandMessage, { Dockercmd: K }>> };
 
 /** One handler per Dockercmd; a test checks it matches the command schemas in schemas/. */
-export const COMMANDS: Handlers = { run, stop, remove, hosts, create, start, restart, kill, wait, inspect, logs, list, images, pull };
+export const COMMANDS: Handlers = {
+  run,
+  stop,
+  remove,
+  hosts,
+  create,
+  start,
+  restart,
+  kill,
+  wait,
+  inspect,
+  logs,
+  list,
+  images,
+  pull,
+};
 
 /** Carries out a validated message with its command's handler. */
 export function execute(message: CommandMessage, ctx: CommandContext): Promise<CommandResult> {

@@ -15,6 +15,8 @@ export const inspect: CommandHandler<InspectMessage> = async (message, ctx) => {
 function maskEnvValues(document: Record<string, unknown>): Record<string, unknown> {
   const config = document.Config as { Env?: unknown } | null | undefined;
   if (!config || !Array.isArray(config.Env)) return document;
-  const env = config.Env.map((entry: unknown) => (typeof entry === 'string' && entry.includes('=') ? `${entry.slice(0, entry.indexOf('='))}=***` : entry));
+  const env = config.Env.map((entry: unknown) =>
+    typeof entry === 'string' && entry.includes('=') ? `${entry.slice(0, entry.indexOf('='))}=***` : entry,
+  );
   return { ...document, Config: { ...config, Env: env } };
 }

@@ -10,7 +10,10 @@ export const DEFAULT_KILL_SIGNAL = 'SIGKILL';
 export const kill: CommandHandler<KillMessage> = async (message, ctx) => {
   const { engine, container, result } = await locateTarget(message.Container, ctx);
   try {
-    await container.kill({ signal: message.Options?.Signal ?? DEFAULT_KILL_SIGNAL, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+    await container.kill({
+      signal: message.Options?.Signal ?? DEFAULT_KILL_SIGNAL,
+      abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs),
+    });
   } catch (err) {
     throw classifyDockerError(err, 'kill', engine.id, { container: result.Container });
   }

@@ -12,7 +12,11 @@ export const list: CommandHandler<ListMessage> = async (message, ctx) => {
   const label = Object.entries(options.Labels ?? {}).map(([key, value]) => `${key}=${value}`);
   if (options.Managed) label.push(`${LABELS.managed}=true`);
   const { items, result } = await askEveryEngine(ctx, 'list', async (engine, abortSignal) => {
-    const containers = await engine.docker.listContainers({ all: options.All ?? false, filters: { label }, abortSignal });
+    const containers = await engine.docker.listContainers({
+      all: options.All ?? false,
+      filters: { label },
+      abortSignal,
+    });
     return containers.map((c) => ({
       Host: engine.id,
       Id: c.Id,

@@ -12,7 +12,10 @@ export interface Target extends LocatedContainer {
  */
 export async function locateTarget(reference: string, ctx: CommandContext): Promise<Target> {
   const located = await ctx.pool.locate(reference, ctx.requestTimeoutMs);
-  const result = { Host: located.engine.id, Container: { Id: located.info.Id, Name: containerName(located.info.Name) } };
+  const result = {
+    Host: located.engine.id,
+    Container: { Id: located.info.Id, Name: containerName(located.info.Name) },
+  };
   ctx.onContainer?.(result.Host, result.Container);
   return { ...located, result };
 }

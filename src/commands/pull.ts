@@ -14,7 +14,10 @@ export const pull: CommandHandler<PullMessage> = async (message, ctx) => {
   const host = message.Options?.Host;
   const engines = host === undefined ? ctx.pool.engines : ctx.pool.engines.filter((e) => e.id === host);
   if (engines.length === 0) {
-    throw new DispatchError('InvalidMessage', `Options.Host: no engine named "${host}" (engines: ${ctx.pool.engines.map((e) => e.id).join(', ')})`);
+    throw new DispatchError(
+      'InvalidMessage',
+      `Options.Host: no engine named "${host}" (engines: ${ctx.pool.engines.map((e) => e.id).join(', ')})`,
+    );
   }
   const auth = registryAuth(message.Options?.Auth);
   const outcomes = await Promise.all(
@@ -22,11 +25,20 @@ export const pull: CommandHandler<PullMessage> = async (message, ctx) => {
       try {
         await pullImage(engine, message.Image, auth);
         // n.b. dockerode's image inspect takes no abort signal: its deadline is raced instead.
-        const info = await Promise.race([engine.docker.getImage(message.Image).inspect(), deadline(ctx.requestTimeoutMs, engine.id)]);
+        const info = await Promise.race([
+          engine.docker.getImage(message.Image).inspect(),
+          deadline(ctx.requestTimeoutMs, engine.id),
+        ]);
         return { pulled: { Host: engine.id, Image: message.Image, Id: info.Id } };
       } catch (err) {
-        const error = err instanceof DispatchError ? err : new DispatchError('DockerUnavailable', `engine ${engine.id}: ${(err as Error).message}`);
-        ctx.log.warn({ host: engine.id, image: message.Image, code: error.code, err: error.message }, 'pull failed on this engine: check the image name and tag, that the engine reaches the registry, and the credentials (Options.Auth)');
+        const error =
+          err instanceof DispatchError
+            ? err
+            : new DispatchError('DockerUnavailable', `engine ${engine.id}: ${(err as Error).message}`);
+        ctx.log.warn(
+          { host: engine.id, image: message.Image, code: error.code, err: error.message },
+          'pull failed on this engine: check the image name and tag, that the engine reaches the registry, and the credentials (Options.Auth)',
+        );
         return { error };
       }
     }),
@@ -43,6 +55,12 @@ export const pull: CommandHandler<PullMessage> = async (message, ctx) => {
 
 function deadline(ms: number, host: string): Promise<never> {
   return new Promise((_, reject) => {
-    setTimeout(() => reject(new DispatchError('DockerUnavailable', `engine ${host} did not describe the pulled image within ${ms} ms`)), ms).unref();
+    setTimeout(
+      () =>
+        reject(
+          new DispatchError('DockerUnavailable', `engine ${host} did not describe the pulled image within ${ms} ms`),
+        ),
+      ms,
+    ).unref();
   });
 }

@@ -21,7 +21,12 @@ type RemoveOne = (instance: Instance, ctx: CommandContext) => Promise<string | u
  * exit codes and output) instead of running them again, and removes them when it settles. A message without an
  * identity cannot adopt anything, so its instances are removed as they finish.
  */
-export async function runInstances(message: RunMessage, ctx: CommandContext, runOne: RunOne, removeOne: RemoveOne): Promise<CommandResult> {
+export async function runInstances(
+  message: RunMessage,
+  ctx: CommandContext,
+  runOne: RunOne,
+  removeOne: RemoveOne,
+): Promise<CommandResult> {
   const count = message.Instances ?? 1;
   const { Instances: _instances, ...single } = message;
   const deferRemove = single.Options?.Remove === true && ctx.identity !== undefined;
@@ -29,7 +34,10 @@ export async function runInstances(message: RunMessage, ctx: CommandContext, run
     Array.from({ length: count }, (_, index) => {
       const n = index + 1;
       const name = single.Options?.Name;
-      const one: RunMessage = { ...single, Options: { ...single.Options, ...(name === undefined ? {} : { Name: `${name}-${n}` }) } };
+      const one: RunMessage = {
+        ...single,
+        Options: { ...single.Options, ...(name === undefined ? {} : { Name: `${name}-${n}` }) },
+      };
       const instanceCtx: CommandContext = {
         ...ctx,
         messageId: `${ctx.messageId}-${n}`,
@@ -57,8 +65,13 @@ export async function runInstances(message: RunMessage, ctx: CommandContext, run
     };
   });
   const result: CommandResult = { Containers: containers };
-  if (settled.some((o) => o.status === 'fulfilled' && o.value.Truncated) || failures.some((f) => f.partial?.Truncated)) result.Truncated = true;
-  const warnings = settled.flatMap((o) => (o.status === 'fulfilled' ? (o.value.Warnings ?? []) : ((o.reason as { partial?: CommandResult } | undefined)?.partial?.Warnings ?? [])));
+  if (settled.some((o) => o.status === 'fulfilled' && o.value.Truncated) || failures.some((f) => f.partial?.Truncated))
+    result.Truncated = true;
+  const warnings = settled.flatMap((o) =>
+    o.status === 'fulfilled'
+      ? (o.value.Warnings ?? [])
+      : ((o.reason as { partial?: CommandResult } | undefined)?.partial?.Warnings ?? []),
+  );
   const first = failures[0];
   const toBeRetried = first?.disposition === 'retry' && !ctx.lastAttempt;
   if (deferRemove && !toBeRetried) {
@@ -67,10 +80,15 @@ export async function runInstances(message: RunMessage, ctx: CommandContext, run
   }
   if (warnings.length > 0) result.Warnings = warnings;
   if (!first) return result;
-  throw new DispatchError(first.code, `${failures.length} of ${count} instances failed; the first: ${first.message}`, { cause: first, partial: result });
+  throw new DispatchError(first.code, `${failures.length} of ${count} instances failed; the first: ${first.message}`, {
+    cause: first,
+    partial: result,
+  });
 }
 
 function asDispatchError(reason: unknown): DispatchError {
   if (reason instanceof DispatchError) return reason;
-  return new DispatchError('DockerError', `unexpected error: ${(reason as Error)?.message ?? String(reason)}`, { cause: reason });
+  return new DispatchError('DockerError', `unexpected error: ${(reason as Error)?.message ?? String(reason)}`, {
+    cause: reason,
+  });
 }

@@ -48,7 +48,10 @@ export const run: CommandHandler<RunMessage> = async (message, ctx) => {
   };
   const earlier = await findEarlierContainer(ctx);
   if (earlier && earlier.state !== 'created') {
-    ctx.log.info({ host: earlier.engine.id, container: earlier.id, state: earlier.state }, 'adopting the container of an earlier attempt');
+    ctx.log.info(
+      { host: earlier.engine.id, container: earlier.id, state: earlier.state },
+      'adopting the container of an earlier attempt',
+    );
     return follow(plan, ctx, earlier.engine, earlier.engine.docker.getContainer(earlier.id));
   }
   // A container created but never started (the earlier attempt died in between) is the one this run would create.
@@ -59,7 +62,12 @@ export const run: CommandHandler<RunMessage> = async (message, ctx) => {
 };
 
 /** Attach, register the wait, start; then follow to the exit (or reply at once when not waiting). */
-async function startAndFollow(plan: Plan, ctx: CommandContext, engine: Engine, container: Docker.Container): Promise<CommandResult> {
+async function startAndFollow(
+  plan: Plan,
+  ctx: CommandContext,
+  engine: Engine,
+  container: Docker.Container,
+): Promise<CommandResult> {
   const host = engine.id;
   const step = stepper(host, ctx);
   let ref: ContainerRef = { Id: container.id };
@@ -68,7 +76,12 @@ async function startAndFollow(plan: Plan, ctx: CommandContext, engine: Engine, c
   try {
     const name = plan.message.Options?.Name;
     // n.b. without a Name the engine picks one: its create event names it in the inventory (no inspect).
-    ref = { Id: container.id, Name: containerName(name ?? (await step('inspect', ref, () => ctx.pool.nameOf(engine, container, ctx.requestTimeoutMs)))) };
+    ref = {
+      Id: container.id,
+      Name: containerName(
+        name ?? (await step('inspect', ref, () => ctx.pool.nameOf(engine, container, ctx.requestTimeoutMs))),
+      ),
+    };
     if (plan.attachOutput) {
       const stream = await step('attach', ref, () =>
         container.attach({ stream: true, stdout: plan.attach.has('STDOUT'), stderr: plan.attach.has('STDERR') }),
@@ -89,10 +102,17 @@ async function startAndFollow(plan: Plan, ctx: CommandContext, engine: Engine, c
 }
 
 /** Follows a container an earlier attempt started: its output so far and to come, and its exit. */
-async function follow(plan: Plan, ctx: CommandContext, engine: Engine, container: Docker.Container): Promise<CommandResult> {
+async function follow(
+  plan: Plan,
+  ctx: CommandContext,
+  engine: Engine,
+  container: Docker.Container,
+): Promise<CommandResult> {
   const host = engine.id;
   const step = stepper(host, ctx);
-  const info = await step('inspect', { Id: container.id }, async (abortSignal) => checkedInspect(await container.inspect({ abortSignal }), host));
+  const info = await step('inspect', { Id: container.id }, async (abortSignal) =>
+    checkedInspect(await container.inspect({ abortSignal }), host),
+  );
   const ref = { Id: info.Id, Name: containerName(info.Name) };
   ctx.onContainer?.(host, ref);
   if (!plan.waitForExit) return { Host: host, Container: ref };
@@ -109,7 +129,11 @@ async function follow(plan: Plan, ctx: CommandContext, engine: Engine, container
     : undefined;
   const exit = await step('wait', ref, () => registerWait(container, 'not-running'));
   const startedAt = Date.parse(info.State.StartedAt);
-  return finish(plan, ctx, engine, container, ref, { exit: exit.exitCode, output, startedAt: Number.isNaN(startedAt) ? Date.now() : startedAt });
+  return finish(plan, ctx, engine, container, ref, {
+    exit: exit.exitCode,
+    output,
+    startedAt: Number.isNaN(startedAt) ? Date.now() : startedAt,
+  });
 }
 
 /** Waits for the exit and the end of the output (stopping the container at its timeout), then removes it if asked. */
@@ -128,17 +152,29 @@ async function finish(
   const timer =
     plan.timeoutSeconds === undefined
       ? undefined
-      : setLongTimeout(() => {
-          timedOut = true;
-          ctx.log.info({ host, container: ref.Name, timeoutSeconds: plan.timeoutSeconds }, 'run timed out: stopping the container');
-          container.stop({ t: TIMEOUT_STOP_SECONDS }).catch((err: unknown) => {
-            ctx.log.warn({ host, container: ref.Name, err }, 'could not stop a timed-out container: it may still be running; stop it by hand (docker stop)');
-          });
-        }, running.startedAt + plan.timeoutSeconds * 1000 - Date.now());
+      : setLongTimeout(
+          () => {
+            timedOut = true;
+            ctx.log.info(
+              { host, container: ref.Name, timeoutSeconds: plan.timeoutSeconds },
+              'run timed out: stopping the container',
+            );
+            container.stop({ t: TIMEOUT_STOP_SECONDS }).catch((err: unknown) => {
+              ctx.log.warn(
+                { host, container: ref.Name, err },
+                'could not stop a timed-out container: it may still be running; stop it by hand (docker stop)',
+              );
+            });
+          },
+          running.startedAt + plan.timeoutSeconds * 1000 - Date.now(),
+        );
   let exitCode: number;
   let captured: Captured | undefined;
   try {
-    [exitCode, captured] = await Promise.all([step('wait', ref, () => running.exit), step('attach', ref, async () => running.output)]);
+    [exitCode, captured] = await Promise.all([
+      step('wait', ref, () => running.exit),
+      step('attach', ref, async () => running.output),
+    ]);
   } finally {
     timer?.clear();
   }
@@ -153,16 +189,23 @@ async function finish(
     if (warning) result.Warnings = [warning];
   }
   if (timedOut) {
-    throw new DispatchError('Timeout', `the container ran longer than Options.Timeout (${plan.timeoutSeconds} s) and was stopped`, {
-      context: { host, container: ref },
-      partial: result,
-    });
+    throw new DispatchError(
+      'Timeout',
+      `the container ran longer than Options.Timeout (${plan.timeoutSeconds} s) and was stopped`,
+      {
+        context: { host, container: ref },
+        partial: result,
+      },
+    );
   }
   return result;
 }
 
 /** Creates a run's (or create's) container where the placement says, pulling its image as Options.Pull says. */
-export function createPlaced(message: RunMessage, ctx: CommandContext): Promise<{ engine: Engine; container: Docker.Container }> {
+export function createPlaced(
+  message: RunMessage,
+  ctx: CommandContext,
+): Promise<{ engine: Engine; container: Docker.Container }> {
   return ctx.placement.create(
     { host: message.Options?.Host, constraints: message.Options?.Constraints },
     { messageId: ctx.messageId, queue: ctx.queue },
@@ -202,7 +245,11 @@ export function createOptions(message: RunMessage, ctx: CommandContext, engine: 
 
 /** Runs one Engine API call, with a deadline for the short ones, and classifies its failure. */
 function stepper(host: string, ctx: CommandContext) {
-  return async <T>(operation: DockerOperation, ref: ContainerRef, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> => {
+  return async <T>(
+    operation: DockerOperation,
+    ref: ContainerRef,
+    call: (abortSignal: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
     try {
       return await call(AbortSignal.timeout(ctx.requestTimeoutMs));
     } catch (err) {
@@ -220,21 +267,39 @@ function sinks(ctx: CommandContext, host: string, ref: ContainerRef) {
  * Removes a container whose run is over (`Options.Remove`); a failure is a warning for the reply, not an error: the
  * command ran and its exit code is known, and running it again would be worse than a leftover container.
  */
-export async function removeExited(container: Docker.Container, ctx: CommandContext, host: string, ref: ContainerRef): Promise<string | undefined> {
+export async function removeExited(
+  container: Docker.Container,
+  ctx: CommandContext,
+  host: string,
+  ref: ContainerRef,
+): Promise<string | undefined> {
   const error = await tryRemove(container, { force: false }, ctx, host, ref);
   if (!error) return undefined;
-  ctx.log.warn({ host, container: ref.Name, err: error.message }, 'container exited but could not be removed: remove it by hand (docker rm)');
+  ctx.log.warn(
+    { host, container: ref.Name, err: error.message },
+    'container exited but could not be removed: remove it by hand (docker rm)',
+  );
   return `the container ${ref.Name ?? ref.Id} exited but could not be removed: ${error.message}`;
 }
 
 /** Removes a container that failed to start, so nothing is left behind; a failure is only logged. */
 async function removeQuietly(container: Docker.Container, ctx: CommandContext, host: string): Promise<void> {
   const error = await tryRemove(container, { force: true }, ctx, host, { Id: container.id });
-  if (error) ctx.log.warn({ host, container: container.id, err: error.message }, 'could not remove a container that failed to start: remove it by hand (docker rm)');
+  if (error)
+    ctx.log.warn(
+      { host, container: container.id, err: error.message },
+      'could not remove a container that failed to start: remove it by hand (docker rm)',
+    );
 }
 
 /** Removes a container with its anonymous volumes; a container already gone is what was asked (another worker's doing). */
-async function tryRemove(container: Docker.Container, { force }: { force: boolean }, ctx: CommandContext, host: string, ref: ContainerRef): Promise<DispatchError | undefined> {
+async function tryRemove(
+  container: Docker.Container,
+  { force }: { force: boolean },
+  ctx: CommandContext,
+  host: string,
+  ref: ContainerRef,
+): Promise<DispatchError | undefined> {
   try {
     await container.remove({ force, v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
     return undefined;
@@ -245,8 +310,17 @@ async function tryRemove(container: Docker.Container, { force }: { force: boolea
 }
 
 /** Removes an instance's container once its Instances run has settled (see runInstances). */
-function removeInstance(instance: { Host: string; Id: string; Name?: string }, ctx: CommandContext): Promise<string | undefined> {
+function removeInstance(
+  instance: { Host: string; Id: string; Name?: string },
+  ctx: CommandContext,
+): Promise<string | undefined> {
   const engine = ctx.pool.engines.find((e) => e.id === instance.Host);
-  if (!engine) return Promise.resolve(`the container ${instance.Name ?? instance.Id} was not removed: engine ${instance.Host} has left the pool`);
-  return removeExited(engine.docker.getContainer(instance.Id), ctx, engine.id, { Id: instance.Id, Name: instance.Name });
+  if (!engine)
+    return Promise.resolve(
+      `the container ${instance.Name ?? instance.Id} was not removed: engine ${instance.Host} has left the pool`,
+    );
+  return removeExited(engine.docker.getContainer(instance.Id), ctx, engine.id, {
+    Id: instance.Id,
+    Name: instance.Name,
+  });
 }

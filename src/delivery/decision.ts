@@ -38,5 +38,7 @@ export function decide({ outcome, attempt, maxRetries, live }: DecisionInput): D
   if (!live) return outcome === 'retry' ? { kind: 'redeliver' } : { kind: 'keep' };
   if (outcome === 'ok') return { kind: 'reply' };
   if (outcome === 'dead-letter') return { kind: 'reply-and-dead-letter' };
-  return attempt <= maxRetries ? { kind: 'retry', nextAttempt: attempt + 1 } : { kind: 'reply-and-dead-letter', gaveUpAfter: attempt };
+  return attempt <= maxRetries
+    ? { kind: 'retry', nextAttempt: attempt + 1 }
+    : { kind: 'reply-and-dead-letter', gaveUpAfter: attempt };
 }

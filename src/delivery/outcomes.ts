@@ -31,7 +31,10 @@ export class OutcomeStore {
    * Carries out `work` for `identity`, or joins the run already under way for it. The delivery that ran it learns how
    * many later deliveries joined (`waiters`): they answer and ack in its place.
    */
-  async once(identity: string, work: () => Promise<Outcome>): Promise<{ outcome: Outcome; joined: boolean; waiters: number }> {
+  async once(
+    identity: string,
+    work: () => Promise<Outcome>,
+  ): Promise<{ outcome: Outcome; joined: boolean; waiters: number }> {
     const current = this.running.get(identity);
     if (current) {
       current.waiters += 1;

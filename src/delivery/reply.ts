@@ -15,9 +15,13 @@ export interface ReplyParts {
  * The reply for one message: what the command produced, or the error with whatever context it knew. `gaveUpAfter`:
  * a transient failure out of retries, after that many attempts, which the error message then says.
  */
-export function buildReply({ messageId, dockercmd, result: commandResult, error }: ReplyParts, { gaveUpAfter }: { gaveUpAfter?: number } = {}): Reply {
+export function buildReply(
+  { messageId, dockercmd, result: commandResult, error }: ReplyParts,
+  { gaveUpAfter }: { gaveUpAfter?: number } = {},
+): Reply {
   const result = error?.partial ?? commandResult;
-  const message = error && gaveUpAfter !== undefined ? `${error.message} (gave up after ${gaveUpAfter} attempts)` : error?.message;
+  const message =
+    error && gaveUpAfter !== undefined ? `${error.message} (gave up after ${gaveUpAfter} attempts)` : error?.message;
   const reply: Reply = {
     ...(dockercmd === undefined ? {} : { Dockercmd: dockercmd }),
     Status: error ? 'error' : 'ok',

@@ -33,9 +33,18 @@ export interface SettleContext {
  * copy (each confirmed), then the ack. When a publish fails, nothing is lost: the outcome is kept and the message
  * goes back to its queue after a pause (never a hot loop, never stuck holding a prefetch slot).
  */
-export async function settle(delivery: Delivery, outcome: Outcome, decision: Decision, ctx: SettleContext): Promise<FinishedMessage> {
+export async function settle(
+  delivery: Delivery,
+  outcome: Outcome,
+  decision: Decision,
+  ctx: SettleContext,
+): Promise<FinishedMessage> {
   const { log } = ctx;
-  const finished = (settlement: Settlement, reply: Reply = buildReply(outcome)): FinishedMessage => ({ settlement, reply, durationMs: outcome.durationMs });
+  const finished = (settlement: Settlement, reply: Reply = buildReply(outcome)): FinishedMessage => ({
+    settlement,
+    reply,
+    durationMs: outcome.durationMs,
+  });
   const keep = (why: string) => ctx.keep(outcome, why);
   const requeueLater = async (delayMs: number) => {
     await Promise.race([sleep(delayMs), ctx.draining]);
@@ -50,12 +59,18 @@ export async function settle(delivery: Delivery, outcome: Outcome, decision: Dec
     case 'redeliver':
       return finished('error');
     case 'retry': {
-      log.warn({ code: error?.code, err: error?.message, attempt: delivery.attempt }, `transient failure: retrying in ${ctx.retryDelayMs / 1000} s`);
+      log.warn(
+        { code: error?.code, err: error?.message, attempt: delivery.attempt },
+        `transient failure: retrying in ${ctx.retryDelayMs / 1000} s`,
+      );
       try {
         await delivery.retry(error!);
       } catch (err) {
         if (err instanceof ConnectionGoneError) return finished('error');
-        log.warn({ err }, `could not queue the retry: the message goes back to the queue in ${ctx.retryDelayMs / 1000} s (check that the retry queue ${ctx.retryQueue} exists and RabbitMQ is healthy)`);
+        log.warn(
+          { err },
+          `could not queue the retry: the message goes back to the queue in ${ctx.retryDelayMs / 1000} s (check that the retry queue ${ctx.retryQueue} exists and RabbitMQ is healthy)`,
+        );
         await requeueLater(ctx.retryDelayMs);
         return finished('error');
       }
@@ -63,16 +78,24 @@ export async function settle(delivery: Delivery, outcome: Outcome, decision: Dec
     }
     case 'reply':
     case 'reply-and-dead-letter': {
-      const reply = buildReply(outcome, { gaveUpAfter: decision.kind === 'reply-and-dead-letter' ? decision.gaveUpAfter : undefined });
+      const reply = buildReply(outcome, {
+        gaveUpAfter: decision.kind === 'reply-and-dead-letter' ? decision.gaveUpAfter : undefined,
+      });
       ctx.print(reply, outcome);
       try {
-        await Promise.all([delivery.reply(reply), decision.kind === 'reply-and-dead-letter' ? delivery.deadLetter(error!) : undefined]);
+        await Promise.all([
+          delivery.reply(reply),
+          decision.kind === 'reply-and-dead-letter' ? delivery.deadLetter(error!) : undefined,
+        ]);
       } catch (err) {
         if (err instanceof ConnectionGoneError) {
           keep('the connection this message came on is gone');
           return finished('error', reply);
         }
-        log.error({ err }, 'could not publish the reply; the message goes back to the queue (check the broker: are the reply and dead-letter queues there and not full?)');
+        log.error(
+          { err },
+          'could not publish the reply; the message goes back to the queue (check the broker: are the reply and dead-letter queues there and not full?)',
+        );
         keep('its reply could not be published');
         await requeueLater(REQUEUE_DELAY_MS);
         return finished('error', reply);
@@ -82,7 +105,11 @@ export async function settle(delivery: Delivery, outcome: Outcome, decision: Dec
         keep('the connection this message came on is gone');
         return finished('error', reply);
       }
-      if (error) log.warn({ host: reply.Host, container: reply.Container?.Name, code: error.code, err: error.message }, 'failed: replied and dead-lettered');
+      if (error)
+        log.warn(
+          { host: reply.Host, container: reply.Container?.Name, code: error.code, err: error.message },
+          'failed: replied and dead-lettered',
+        );
       else log.info({ host: reply.Host, container: reply.Container?.Name, exitCode: reply.ExitCode }, 'done');
       return finished(error ? 'dead-lettered' : 'ok', reply);
     }

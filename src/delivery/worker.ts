@@ -159,7 +159,10 @@ export class Worker {
 
   private onDelivery(delivery: Delivery): void {
     const work = this.handle(delivery).catch(async (err: unknown) => {
-      this.deps.log.error({ err }, 'unexpected failure handling a message (a bug: please report it with this line): the message goes back to the queue');
+      this.deps.log.error(
+        { err },
+        'unexpected failure handling a message (a bug: please report it with this line): the message goes back to the queue',
+      );
       await Promise.race([sleep(REQUEUE_DELAY_MS), this.draining]);
       delivery.nack();
     });
@@ -173,7 +176,10 @@ export class Worker {
     const identity = (properties.messageId as string | undefined) ?? (properties.correlationId as string | undefined);
     const messageId = identity ?? randomUUID();
     const startedAt = performance.now();
-    const parsed = parseMessage(delivery.message.content, { maxBytes: this.config.maxMessageBytes, templates: this.deps.templates });
+    const parsed = parseMessage(delivery.message.content, {
+      maxBytes: this.config.maxMessageBytes,
+      templates: this.deps.templates,
+    });
     const dockercmd = parsed.ok ? parsed.message.Dockercmd : parsed.dockercmd;
     const log = this.deps.log.child({ messageId, dockercmd });
     const job = (this.deps.observer ?? NO_OBSERVER).received({
@@ -202,12 +208,16 @@ export class Worker {
     const { outcome, joined, waiters } = await this.outcomes.once(identity, () => this.carryOut(delivery, work));
     if (joined) log.info('redelivered while in progress here: answering with the same result');
     // A later delivery of this message waits for this outcome; if this one's connection is gone, that one answers.
-    if (waiters > 0 && !delivery.live) return { settlement: 'error', reply: buildReply(outcome), durationMs: outcome.durationMs };
+    if (waiters > 0 && !delivery.live)
+      return { settlement: 'error', reply: buildReply(outcome), durationMs: outcome.durationMs };
     return this.settle(delivery, outcome, work);
   }
 
   /** Carries out a parsed message; never throws for a failure of the command itself. */
-  private async carryOut(delivery: Delivery, { parsed, messageId, identity, startedAt, job, log }: Work): Promise<Outcome> {
+  private async carryOut(
+    delivery: Delivery,
+    { parsed, messageId, identity, startedAt, job, log }: Work,
+  ): Promise<Outcome> {
     const dockercmd = parsed.ok ? parsed.message.Dockercmd : parsed.dockercmd;
     let result: CommandResult = {};
     let error = parsed.ok ? undefined : parsed.error;
@@ -280,5 +290,7 @@ function scrubEnvValues(error: DispatchError, message: CommandMessage): Dispatch
 
 function unexpected(err: unknown, log: Logger): DispatchError {
   log.error({ err }, 'unexpected error (a bug: please report it with this line): dead-lettering the message');
-  return new DispatchError('DockerError', `unexpected error: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return new DispatchError('DockerError', `unexpected error: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  });
 }

@@ -3,9 +3,7 @@ import type { TlsFiles } from '../tls.js';
 
 /** How to reach one Docker engine, parsed from one entry of `<dockerHost>`. */
 export type EngineAddress =
-  | { kind: 'socket'; socketPath: string }
-  | { kind: 'tcp'; protocol: 'http' | 'https'; host: string; port: number };
-
+  { kind: 'socket'; socketPath: string } | { kind: 'tcp'; protocol: 'http' | 'https'; host: string; port: number };
 
 /** One engine as the operator named it: `id` is the name when given, else the address exactly as written. */
 export interface EngineSpec {
@@ -49,7 +47,8 @@ export function parseEngineList(list: string): EngineSpec[] {
  */
 export function assertUniqueIds(
   specs: readonly { id: string }[],
-  duplicate: (id: string, index: number) => ConfigError = (id) => new AddressError(`Docker host "${id}" is given twice; names must be unique`),
+  duplicate: (id: string, index: number) => ConfigError = (id) =>
+    new AddressError(`Docker host "${id}" is given twice; names must be unique`),
 ): void {
   const seen = new Set<string>();
   specs.forEach(({ id }, index) => {

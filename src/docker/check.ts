@@ -13,11 +13,15 @@ export async function checkEngines(engines: readonly Engine[], timeoutMs: number
         return engine;
       } catch (err) {
         const e = err as Error;
-        const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeoutMs / 1000} s` : e.message;
+        const why =
+          e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeoutMs / 1000} s` : e.message;
         failures.push(`${engine.id} (${engine.spec.written}): ${why}`);
         return undefined;
       }
     }),
   );
-  return Object.assign(results.filter((e): e is Engine => e !== undefined), { failures });
+  return Object.assign(
+    results.filter((e): e is Engine => e !== undefined),
+    { failures },
+  );
 }

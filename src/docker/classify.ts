@@ -1,10 +1,31 @@
 import { DispatchError, type ErrorContext } from '../errors.js';
 
 /** The Engine API calls the worker makes; a status code means different things for different calls. */
-export type DockerOperation = 'ping' | 'list' | 'create' | 'inspect' | 'attach' | 'logs' | 'wait' | 'start' | 'stop' | 'remove' | 'restart' | 'kill' | 'pull';
+export type DockerOperation =
+  | 'ping'
+  | 'list'
+  | 'create'
+  | 'inspect'
+  | 'attach'
+  | 'logs'
+  | 'wait'
+  | 'start'
+  | 'stop'
+  | 'remove'
+  | 'restart'
+  | 'kill'
+  | 'pull';
 
 /** Socket errors that mean the request never reached the engine, so trying another engine cannot duplicate work. */
-const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EACCES']);
+const NOT_REACHED = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EACCES',
+]);
 
 interface EngineFailure {
   statusCode?: number;
@@ -37,19 +58,33 @@ export function classifyDockerError(
 
   if (status === undefined) {
     const what = failure.code ? `${failure.code}` : reason;
-    return new DispatchError('DockerUnavailable', `engine ${host} unreachable during ${operation}: ${what}`, withContext);
+    return new DispatchError(
+      'DockerUnavailable',
+      `engine ${host} unreachable during ${operation}: ${what}`,
+      withContext,
+    );
   }
   // n.b. the worker follows no redirect (see docker-client.ts): an engine that answers 3xx has refused the request.
   if (status >= 300 && status < 400) {
-    return new DispatchError('DockerError', `engine ${host} answered ${operation} with a redirect (${status}), which the worker does not follow: ${reason}`, withContext);
+    return new DispatchError(
+      'DockerError',
+      `engine ${host} answered ${operation} with a redirect (${status}), which the worker does not follow: ${reason}`,
+      withContext,
+    );
   }
   if (status >= 500) {
-    return new DispatchError('DockerUnavailable', `engine ${host} failed ${operation} (${status}): ${reason}`, withContext);
+    return new DispatchError(
+      'DockerUnavailable',
+      `engine ${host} failed ${operation} (${status}): ${reason}`,
+      withContext,
+    );
   }
   if (status === 404) {
-    if (operation === 'create') return new DispatchError('ImageNotFound', `image not found on engine ${host}: ${reason}`, withContext);
+    if (operation === 'create')
+      return new DispatchError('ImageNotFound', `image not found on engine ${host}: ${reason}`, withContext);
     // n.b. start is called on a container just created or just found: its 404 is something it needs (its network).
-    if (operation === 'start') return new DispatchError('DockerError', `engine ${host} cannot start the container: ${reason}`, withContext);
+    if (operation === 'start')
+      return new DispatchError('DockerError', `engine ${host} cannot start the container: ${reason}`, withContext);
     return new DispatchError('ContainerNotFound', `container not found on engine ${host}: ${reason}`, withContext);
   }
   if (status === 409) {

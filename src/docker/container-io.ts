@@ -6,7 +6,11 @@ import { TailBuffer } from '../output/tail-buffer.js';
 /** The parts of docker-modem used here, which @types/dockerode leaves untyped. */
 interface Modem {
   dial(options: object, callback: (err: Error | null, res: IncomingMessage) => void): void;
-  demuxStream(stream: NodeJS.ReadableStream, stdout: { write(c: Buffer): boolean }, stderr: { write(c: Buffer): boolean }): void;
+  demuxStream(
+    stream: NodeJS.ReadableStream,
+    stdout: { write(c: Buffer): boolean },
+    stderr: { write(c: Buffer): boolean },
+  ): void;
 }
 
 /** What a container wrote on its attached streams: the end of each, within the cap. */

@@ -26,7 +26,12 @@ const NO_SINK = { write: () => undefined, end: () => undefined };
  * Streamed rather than buffered whole, so a huge log cannot take the worker's memory.
  */
 export async function readLogs(container: Docker.Container, request: LogsRequest): Promise<Captured> {
-  const options: Record<string, unknown> = { follow: false, stdout: true, stderr: true, timestamps: request.timestamps ?? false };
+  const options: Record<string, unknown> = {
+    follow: false,
+    stdout: true,
+    stderr: true,
+    timestamps: request.timestamps ?? false,
+  };
   if (request.tail !== undefined) options.tail = request.tail;
   if (request.since !== undefined) options.since = request.since;
   const stream = await new Promise<IncomingMessage>((resolve, reject) => {

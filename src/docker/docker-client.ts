@@ -14,12 +14,21 @@ const require = createRequire(import.meta.url);
 // n.b. and docker-modem waits forever for the end of an answer whose connection closes half-way (an engine that dies
 // mid-response): it listens for the request's errors, not the response's. Such a close is made the request's error.
 const modemHttp = require('docker-modem/lib/http') as Record<'http' | 'https', { request: unknown }>;
-for (const [name, native] of [['http', http], ['https', https]] as const) {
+for (const [name, native] of [
+  ['http', http],
+  ['https', https],
+] as const) {
   modemHttp[name].request = (options: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) => {
     const request = native.request(options, callback);
     request.on('response', (response) => {
       response.on('close', () => {
-        if (!response.complete) request.emit('error', Object.assign(new Error('the engine closed the connection before its answer was complete'), { code: 'ECONNRESET' }));
+        if (!response.complete)
+          request.emit(
+            'error',
+            Object.assign(new Error('the engine closed the connection before its answer was complete'), {
+              code: 'ECONNRESET',
+            }),
+          );
       });
     });
     return request;
@@ -61,7 +70,10 @@ export class DockerClient {
    */
   getContainer(reference: string): Docker.Container {
     if (!CONTAINER_REFERENCE.test(reference)) {
-      throw new DispatchError('InvalidMessage', `${JSON.stringify(reference.slice(0, 100))} is not a container name, id or id prefix`);
+      throw new DispatchError(
+        'InvalidMessage',
+        `${JSON.stringify(reference.slice(0, 100))} is not a container name, id or id prefix`,
+      );
     }
     return new Container(this.modem, encodeURIComponent(reference.replace(/^\//, '')));
   }
@@ -73,7 +85,13 @@ export class DockerClient {
 
   listContainers(options: Docker.ContainerListOptions & Cancellable = {}): Promise<Docker.ContainerInfo[]> {
     const statusCodes = { 200: true, 400: 'bad parameter', 500: 'server error' };
-    return this.dial({ path: '/containers/json?', method: 'GET', options, abortSignal: options.abortSignal, statusCodes });
+    return this.dial({
+      path: '/containers/json?',
+      method: 'GET',
+      options,
+      abortSignal: options.abortSignal,
+      statusCodes,
+    });
   }
 
   listImages(options: Docker.ListImagesOptions & Cancellable = {}): Promise<Docker.ImageInfo[]> {
@@ -89,13 +107,23 @@ export class DockerClient {
       options: body,
       abortSignal,
       // n.b. dockerode's statuses and texts: its "no such container" for a 404 means a missing image.
-      statusCodes: { 200: true, 201: true, 400: 'bad parameter', 404: 'no such container', 406: 'impossible to attach', 500: 'server error' },
+      statusCodes: {
+        200: true,
+        201: true,
+        400: 'bad parameter',
+        404: 'no such container',
+        406: 'impossible to attach',
+        500: 'server error',
+      },
     });
     return this.getContainer(created.Id);
   }
 
   /** `POST /images/create`: resolves with the progress stream, which the caller reads to its end. */
-  pull(image: string, { authconfig, abortSignal }: { authconfig?: object } & Cancellable = {}): Promise<NodeJS.ReadableStream> {
+  pull(
+    image: string,
+    { authconfig, abortSignal }: { authconfig?: object } & Cancellable = {},
+  ): Promise<NodeJS.ReadableStream> {
     const { repository, tag } = parseRepositoryTag(image);
     return this.dial({
       path: '/images/create?',
@@ -109,16 +137,30 @@ export class DockerClient {
   }
 
   ping(options: Cancellable = {}): Promise<unknown> {
-    return this.dial({ path: '/_ping', method: 'GET', abortSignal: options.abortSignal, statusCodes: { 200: true, 500: 'server error' } });
+    return this.dial({
+      path: '/_ping',
+      method: 'GET',
+      abortSignal: options.abortSignal,
+      statusCodes: { 200: true, 500: 'server error' },
+    });
   }
 
   /** A request whose answer is read as a stream, with its headers: `/_ping` for the engine's clock, `/events`. */
   raw(options: Pick<Modem.DialOptions, 'path' | 'method' | 'options'> & Cancellable): Promise<IncomingMessage> {
-    return this.dial({ ...options, isStream: true, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } });
+    return this.dial({
+      ...options,
+      isStream: true,
+      statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
+    });
   }
 
   version(options: Cancellable = {}): Promise<Docker.DockerVersion> {
-    return this.dial({ path: '/version', method: 'GET', abortSignal: options.abortSignal, statusCodes: { 200: true, 500: 'server error' } });
+    return this.dial({
+      path: '/version',
+      method: 'GET',
+      abortSignal: options.abortSignal,
+      statusCodes: { 200: true, 500: 'server error' },
+    });
   }
 
   private dial<T>(options: Modem.DialOptions & Cancellable): Promise<T> {
@@ -137,7 +179,13 @@ function guardPaths(modem: Modem): void {
   modem.dial = (options, callback) => {
     const path = String(options.path ?? '').split('?')[0]!;
     if (!SAFE_PATH.test(path)) {
-      callback?.(new DispatchError('InvalidMessage', `refused to call the engine at ${JSON.stringify(path.slice(0, 200))}: not a path the worker makes`), null);
+      callback?.(
+        new DispatchError(
+          'InvalidMessage',
+          `refused to call the engine at ${JSON.stringify(path.slice(0, 200))}: not a path the worker makes`,
+        ),
+        null,
+      );
       return;
     }
     dial(options, callback);

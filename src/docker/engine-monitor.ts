@@ -193,7 +193,10 @@ export class EngineMonitor extends EventEmitter {
     (response.socket as Socket | null)?.setKeepAlive?.(true, 10_000);
     const finished = readEvents(response, (event) => this.onEvent(event));
     finished.catch(() => undefined);
-    const [version] = await Promise.all([this.engine.describe(LIST_TIMEOUT_MS).catch(() => this.engineVersion), this.resync()]);
+    const [version] = await Promise.all([
+      this.engine.describe(LIST_TIMEOUT_MS).catch(() => this.engineVersion),
+      this.resync(),
+    ]);
     this.engineVersion = version;
     this.reconnects = 0;
     this.scheduleResync(controller);
@@ -257,7 +260,10 @@ export class EngineMonitor extends EventEmitter {
     this.lastReason ??= reason;
     if (!this.isHealthy) return; // reconnected when it answers again
     const delay = Math.min(this.options.maxBackoffMs, 500 * 2 ** Math.min(this.reconnects++, 10));
-    this.options.log.debug({ host: this.id, reason, retryInMs: delay }, `engine ${this.id}: event stream dropped; reconnecting and listing again`);
+    this.options.log.debug(
+      { host: this.id, reason, retryInMs: delay },
+      `engine ${this.id}: event stream dropped; reconnecting and listing again`,
+    );
     this.reconnectTimer = setTimeout(() => this.connect(), delay * (0.8 + Math.random() * 0.4));
     this.reconnectTimer.unref();
   }

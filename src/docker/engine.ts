@@ -29,7 +29,11 @@ export class Engine {
 
   /** Resolves when the engine answers `/_ping` within `timeoutMs`, with its clock (the Date header) when it sent one. */
   async ping(timeoutMs: number): Promise<{ date: number | undefined }> {
-    const response = await this.docker.raw({ path: '/_ping', method: 'GET', abortSignal: AbortSignal.timeout(timeoutMs) });
+    const response = await this.docker.raw({
+      path: '/_ping',
+      method: 'GET',
+      abortSignal: AbortSignal.timeout(timeoutMs),
+    });
     response.resume();
     const date = Date.parse(response.headers.date ?? '');
     return { date: Number.isNaN(date) ? undefined : date };

@@ -23,7 +23,10 @@ export async function loadHostsFile(path: string): Promise<EngineSpec[]> {
     throw new HostsFileError(`invalid hosts file ${path}: ${describeErrors(validate.errors ?? [], schema, document)}`);
   }
   const entries = document as HostsFile;
-  assertUniqueIds(entries.map((e) => ({ id: e.Name })), (id, index) => new HostsFileError(`invalid hosts file ${path}: [${index}].Name "${id}" is given twice`));
+  assertUniqueIds(
+    entries.map((e) => ({ id: e.Name })),
+    (id, index) => new HostsFileError(`invalid hosts file ${path}: [${index}].Name "${id}" is given twice`),
+  );
   return entries.map((entry, index) => {
     try {
       return {
@@ -35,7 +38,8 @@ export async function loadHostsFile(path: string): Promise<EngineSpec[]> {
         tls: entry.Tls && { ca: entry.Tls.Ca, cert: entry.Tls.Cert, key: entry.Tls.Key },
       };
     } catch (err) {
-      if (err instanceof AddressError) throw new HostsFileError(`invalid hosts file ${path}: [${index}].Address: ${err.message}`);
+      if (err instanceof AddressError)
+        throw new HostsFileError(`invalid hosts file ${path}: [${index}].Address: ${err.message}`);
       throw err;
     }
   });

@@ -14,9 +14,13 @@ export function checkedInspect(info: unknown, host: string): Docker.ContainerIns
     typeof document?.Config === 'object' && document.Config !== null ? undefined : 'Config',
   ].filter((field) => field !== undefined);
   if (missing.length > 0) {
-    throw new DispatchError('DockerError', `engine ${host} answered an inspect without ${missing.join(', ')}: not a container document`, {
-      context: { host },
-    });
+    throw new DispatchError(
+      'DockerError',
+      `engine ${host} answered an inspect without ${missing.join(', ')}: not a container document`,
+      {
+        context: { host },
+      },
+    );
   }
   return document as Docker.ContainerInspectInfo;
 }

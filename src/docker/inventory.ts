@@ -145,7 +145,12 @@ export class Inventory {
   load(nowNs: bigint = BigInt(Date.now()) * 1_000_000n): number {
     let count = 0;
     for (const entry of this.byId.values()) {
-      if (entry.state === 'running' || entry.state === 'restarting' || (entry.state === 'created' && entry.createdNs >= nowNs - STARTING_WINDOW_NS)) count += 1;
+      if (
+        entry.state === 'running' ||
+        entry.state === 'restarting' ||
+        (entry.state === 'created' && entry.createdNs >= nowNs - STARTING_WINDOW_NS)
+      )
+        count += 1;
     }
     return count;
   }
@@ -165,7 +170,8 @@ export class Inventory {
   /** How many containers of a queue are in each state. */
   statesOf(queue: string): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const entry of this.byId.values()) if (entry.queue === queue) counts[entry.state] = (counts[entry.state] ?? 0) + 1;
+    for (const entry of this.byId.values())
+      if (entry.queue === queue) counts[entry.state] = (counts[entry.state] ?? 0) + 1;
     return counts;
   }
 

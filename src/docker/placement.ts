@@ -74,12 +74,19 @@ export class Placement {
           log.warn({ host: engine.id, err: lastFailure.message }, 'engine unreachable, trying the next one');
           continue;
         }
-        this.pool.monitorOf(engine)?.inventory.noteCreated({ id: container.id, ...owner, createdNs: BigInt(Date.now()) * 1_000_000n });
+        this.pool
+          .monitorOf(engine)
+          ?.inventory.noteCreated({ id: container.id, ...owner, createdNs: BigInt(Date.now()) * 1_000_000n });
         if (await withinCapacity(engine, container, options.timeoutMs)) return { engine, container };
-        await container.remove({ force: true, v: true, abortSignal: AbortSignal.timeout(options.timeoutMs) }).catch((err: unknown) => {
-          if ((err as { statusCode?: number }).statusCode === 404) return; // gone already: what was wanted
-          log.warn({ host: engine.id, container: container.id, err }, "could not remove a container over the engine's capacity: remove it by hand (docker rm)");
-        });
+        await container
+          .remove({ force: true, v: true, abortSignal: AbortSignal.timeout(options.timeoutMs) })
+          .catch((err: unknown) => {
+            if ((err as { statusCode?: number }).statusCode === 404) return; // gone already: what was wanted
+            log.warn(
+              { host: engine.id, container: container.id, err },
+              "could not remove a container over the engine's capacity: remove it by hand (docker rm)",
+            );
+          });
         log.info({ host: engine.id }, 'another worker took the last place on this engine: placing again');
         lastFailure = undefined;
         break;
@@ -99,14 +106,25 @@ export class Placement {
       const eligible = this.eligible(request);
       const healthy = eligible.filter((e) => this.pool.isHealthy(e));
       if (healthy.length === 0) {
-        throw new DispatchError('DockerUnavailable', `no healthy engine to run on (eligible: ${eligible.map((e) => e.id).join(', ')})`);
+        throw new DispatchError(
+          'DockerUnavailable',
+          `no healthy engine to run on (eligible: ${eligible.map((e) => e.id).join(', ')})`,
+        );
       }
       const needsCount = this.strategy.needsLoad || healthy.some((e) => e.spec.maxContainers !== undefined);
-      const candidates = needsCount ? await this.load(healthy, timeoutMs) : healthy.map((engine) => ({ engine, running: 0 }));
-      const withRoom = candidates.filter((c) => c.engine.spec.maxContainers === undefined || c.running < c.engine.spec.maxContainers);
+      const candidates = needsCount
+        ? await this.load(healthy, timeoutMs)
+        : healthy.map((engine) => ({ engine, running: 0 }));
+      const withRoom = candidates.filter(
+        (c) => c.engine.spec.maxContainers === undefined || c.running < c.engine.spec.maxContainers,
+      );
       if (withRoom.length > 0) return this.strategy.order(withRoom);
       if (candidates.length === 0) throw new DispatchError('DockerUnavailable', 'no eligible engine answered');
-      if (!waiting) log.info({ engines: candidates.map((c) => c.engine.id) }, 'every eligible engine is at its MaxContainers: waiting for room');
+      if (!waiting)
+        log.info(
+          { engines: candidates.map((c) => c.engine.id) },
+          'every eligible engine is at its MaxContainers: waiting for room',
+        );
       waiting = true;
       await this.roomMayHaveChanged(signal);
     }
@@ -118,7 +136,10 @@ export class Placement {
     if (host !== undefined) {
       const pinned = engines.find((e) => e.id === host);
       if (!pinned) {
-        throw new DispatchError('InvalidMessage', `Options.Host: no engine named "${host}" (engines: ${engines.map((e) => e.id).join(', ')})`);
+        throw new DispatchError(
+          'InvalidMessage',
+          `Options.Host: no engine named "${host}" (engines: ${engines.map((e) => e.id).join(', ')})`,
+        );
       }
       engines = [pinned];
     }
@@ -127,7 +148,10 @@ export class Placement {
     const matching = engines.filter((e) => wanted.every(([k, v]) => e.spec.labels[k] === v));
     if (matching.length === 0) {
       const labels = engines.map((e) => `${e.id} ${JSON.stringify(e.spec.labels)}`).join(', ');
-      throw new DispatchError('NoMatchingHost', `no engine has the labels ${JSON.stringify(constraints)} (engines: ${labels})`);
+      throw new DispatchError(
+        'NoMatchingHost',
+        `no engine has the labels ${JSON.stringify(constraints)} (engines: ${labels})`,
+      );
     }
     return matching;
   }
@@ -204,7 +228,10 @@ async function withinCapacity(engine: Engine, container: Docker.Container, timeo
     const precise = await Promise.all(
       sameSecond.map(async (c) => {
         try {
-          const info = checkedInspect(await engine.docker.getContainer(c.Id).inspect({ abortSignal: AbortSignal.timeout(timeoutMs) }), engine.id);
+          const info = checkedInspect(
+            await engine.docker.getContainer(c.Id).inspect({ abortSignal: AbortSignal.timeout(timeoutMs) }),
+            engine.id,
+          );
           return { id: c.Id, created: createdNanos(info.Created) };
         } catch (err) {
           if ((err as { statusCode?: number }).statusCode === 404) return undefined; // gone meanwhile: not in the way
@@ -212,7 +239,9 @@ async function withinCapacity(engine: Engine, container: Docker.Container, timeo
         }
       }),
     );
-    const order = precise.flatMap((c) => (c ? [c] : [])).sort((x, y) => Number(x.created - y.created) || x.id.localeCompare(y.id));
+    const order = precise
+      .flatMap((c) => (c ? [c] : []))
+      .sort((x, y) => Number(x.created - y.created) || x.id.localeCompare(y.id));
     return before + order.findIndex((c) => c.id === container.id) < max;
   } catch {
     return true; // cannot tell: the start will show whether the engine is there

@@ -101,7 +101,10 @@ export class EnginePool extends EventEmitter {
    * Replaces the engine list (a reload): new engines join (followed from now), removed ones stop taking new work,
    * changed ones get a new client and loop. Work in flight keeps the engine objects it has. Returns what changed.
    */
-  update(specs: readonly EngineSpec[], healthyAtStart: (engine: Engine) => boolean): { added: string[]; removed: string[]; changed: string[] } {
+  update(
+    specs: readonly EngineSpec[],
+    healthyAtStart: (engine: Engine) => boolean,
+  ): { added: string[]; removed: string[]; changed: string[] } {
     const byId = new Map(this.active.map((m) => [m.id, m]));
     const next: EngineMonitor[] = [];
     const added: string[] = [];
@@ -139,7 +142,10 @@ export class EnginePool extends EventEmitter {
     const lookups = await Promise.all(
       this.engines.map(async (engine) => {
         try {
-          const info = checkedInspect(await engine.docker.getContainer(reference).inspect({ abortSignal: AbortSignal.timeout(timeoutMs) }), engine.id);
+          const info = checkedInspect(
+            await engine.docker.getContainer(reference).inspect({ abortSignal: AbortSignal.timeout(timeoutMs) }),
+            engine.id,
+          );
           // Act on the full id from here on: the reference was only good for finding it.
           return { engine, found: { engine, container: engine.docker.getContainer(info.Id), info } };
         } catch (err) {
@@ -165,9 +171,14 @@ export class EnginePool extends EventEmitter {
     if (conflict) throw conflict;
     if (failures.length > 0) {
       const unreachable = failures.map((f) => f.message).join('; ');
-      throw new DispatchError('DockerUnavailable', `cannot tell where container "${reference}" is: ${unreachable}`, { cause: failures[0] });
+      throw new DispatchError('DockerUnavailable', `cannot tell where container "${reference}" is: ${unreachable}`, {
+        cause: failures[0],
+      });
     }
-    throw new DispatchError('ContainerNotFound', `no container "${reference}" on any engine (${this.engines.map((e) => e.id).join(', ')})`);
+    throw new DispatchError(
+      'ContainerNotFound',
+      `no container "${reference}" on any engine (${this.engines.map((e) => e.id).join(', ')})`,
+    );
   }
 
   /**
@@ -179,23 +190,36 @@ export class EnginePool extends EventEmitter {
    * before (`authoritative`) every engine is listed: a container found on any engine that answered is adopted, and only
    * "found on none that answered, while some could not be asked" is DockerUnavailable (it may be on those).
    */
-  async findEarlier(identity: string, queue: string, { authoritative, timeoutMs, log }: { authoritative: boolean; timeoutMs: number; log: Logger }): Promise<EarlierContainer | undefined> {
+  async findEarlier(
+    identity: string,
+    queue: string,
+    { authoritative, timeoutMs, log }: { authoritative: boolean; timeoutMs: number; log: Logger },
+  ): Promise<EarlierContainer | undefined> {
     const filters = { label: [`${LABELS.messageId}=${identity}`, `${LABELS.queue}=${queue}`] };
     const unreachable: DispatchError[] = [];
     const answers = await Promise.all(
       this.active.map(async (monitor) => {
         const { engine } = monitor;
         if (!authoritative && monitor.synced) {
-          return monitor.inventory.ofMessage(identity, queue).map((e) => ({ engine, id: e.id, state: e.state, createdNs: e.createdNs }));
+          return monitor.inventory
+            .ofMessage(identity, queue)
+            .map((e) => ({ engine, id: e.id, state: e.state, createdNs: e.createdNs }));
         }
         try {
-          const list = await engine.docker.listContainers({ all: true, filters, abortSignal: AbortSignal.timeout(timeoutMs) });
+          const list = await engine.docker.listContainers({
+            all: true,
+            filters,
+            abortSignal: AbortSignal.timeout(timeoutMs),
+          });
           return list.map((c) => ({ engine, id: c.Id, state: c.State, createdNs: BigInt(c.Created) * 1_000_000_000n }));
         } catch (err) {
           const error = classifyDockerError(err, 'list', engine.id);
           unreachable.push(error);
           if (!authoritative) {
-            log.warn({ host: engine.id, err: error.message }, 'could not look for an earlier container on this engine: skipped for this first delivery (check that its daemon runs and is reachable)');
+            log.warn(
+              { host: engine.id, err: error.message },
+              'could not look for an earlier container on this engine: skipped for this first delivery (check that its daemon runs and is reachable)',
+            );
           }
           return [];
         }
@@ -203,14 +227,21 @@ export class EnginePool extends EventEmitter {
     );
     const found = answers.flat().sort((x, y) => (y.createdNs > x.createdNs ? 1 : y.createdNs < x.createdNs ? -1 : 0));
     if (found.length > 1) {
-      log.warn({ containers: found.map((c) => `${c.engine.id}/${c.id.slice(0, 12)}`) }, 'several containers carry this message id; adopting the newest (remove the others by hand if they are not needed)');
+      log.warn(
+        { containers: found.map((c) => `${c.engine.id}/${c.id.slice(0, 12)}`) },
+        'several containers carry this message id; adopting the newest (remove the others by hand if they are not needed)',
+      );
     }
     const [newest] = found;
     if (newest) return { engine: newest.engine, id: newest.id, state: newest.state };
     if (authoritative && unreachable.length > 0) {
-      throw new DispatchError('DockerUnavailable', `cannot tell whether an earlier attempt left a container: ${unreachable.map((e) => e.message).join('; ')}`, {
-        cause: unreachable[0],
-      });
+      throw new DispatchError(
+        'DockerUnavailable',
+        `cannot tell whether an earlier attempt left a container: ${unreachable.map((e) => e.message).join('; ')}`,
+        {
+          cause: unreachable[0],
+        },
+      );
     }
     return undefined;
   }

@@ -27,7 +27,10 @@ interface Progress {
  */
 export async function pullImage(engine: Engine, image: string, auth: RegistryAuth | undefined): Promise<void> {
   const failed = (reason: string, cause?: unknown) =>
-    new DispatchError('PullFailed', `pulling ${image} on engine ${engine.id} failed: ${reason}`, { cause, context: { host: engine.id } });
+    new DispatchError('PullFailed', `pulling ${image} on engine ${engine.id} failed: ${reason}`, {
+      cause,
+      context: { host: engine.id },
+    });
   let stream: NodeJS.ReadableStream;
   try {
     stream = await engine.docker.pull(image, {
@@ -36,7 +39,8 @@ export async function pullImage(engine: Engine, image: string, auth: RegistryAut
     });
   } catch (err) {
     // n.b. the engine answered: the registry (or the reference) is what failed, whatever the status code.
-    if (typeof (err as { statusCode?: unknown }).statusCode === 'number') throw failed(engineReason(err as Parameters<typeof engineReason>[0]), err);
+    if (typeof (err as { statusCode?: unknown }).statusCode === 'number')
+      throw failed(engineReason(err as Parameters<typeof engineReason>[0]), err);
     throw classifyDockerError(err, 'pull', engine.id);
   }
   let rest = '';

@@ -6,11 +6,19 @@ import type { EnginePool } from './pool.js';
  * (or `timeoutMs` passed). It removes nothing: a container of a message still unacked is adopted when that message
  * comes back.
  */
-export async function reportEarlierContainers(pool: EnginePool, queue: string, log: Logger, timeoutMs = 5000): Promise<void> {
+export async function reportEarlierContainers(
+  pool: EnginePool,
+  queue: string,
+  log: Logger,
+  timeoutMs = 5000,
+): Promise<void> {
   await pool.whenSynced(timeoutMs);
   for (const monitor of pool.monitors) {
     if (!monitor.synced) {
-      log.debug({ host: monitor.id, reason: monitor.reason }, 'could not list earlier containers on this engine yet: its inventory is not synced');
+      log.debug(
+        { host: monitor.id, reason: monitor.reason },
+        'could not list earlier containers on this engine yet: its inventory is not synced',
+      );
       continue;
     }
     const byState = monitor.inventory.statesOf(queue);

@@ -54,7 +54,9 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     options.listen,
   );
   return {
-    observer: guarded(fanOut(metrics.observer, activity.observer), (err) => log.error({ err }, 'metrics or status page failed to record a message (a bug); the worker goes on')),
+    observer: guarded(fanOut(metrics.observer, activity.observer), (err) =>
+      log.error({ err }, 'metrics or status page failed to record a message (a bug); the worker goes on'),
+    ),
     url: server.url,
     track(tracked) {
       worker.track(tracked);

@@ -28,7 +28,8 @@ export class HttpListenError extends Error {
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
 };
 
 /**
@@ -36,7 +37,10 @@ const SECURITY_HEADERS = {
  * engine, else 503 and why), / (the status page) and /api/status (the JSON it polls). Read-only; no authentication,
  * so it listens on 127.0.0.1 unless told otherwise.
  */
-export async function startHttpServer(sources: HttpSources, listen: { host: string; port: number }): Promise<HttpServer> {
+export async function startHttpServer(
+  sources: HttpSources,
+  listen: { host: string; port: number },
+): Promise<HttpServer> {
   const files = loadStaticFiles();
   const server = createServer((request, response) => {
     route(request, response, sources, files).catch((err: unknown) => {
@@ -103,7 +107,12 @@ async function route(
   }
   const file = files.get(path === '/index.html' ? '/' : path);
   if (file) return send(response, 200, file.contentType, file.body);
-  return send(response, 404, 'text/plain; charset=utf-8', `no such page: ${path} (see /, /metrics, /healthz, /readyz, /api/status)\n`);
+  return send(
+    response,
+    404,
+    'text/plain; charset=utf-8',
+    `no such page: ${path} (see /, /metrics, /healthz, /readyz, /api/status)\n`,
+  );
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -111,6 +120,11 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 }
 
 function send(response: ServerResponse, status: number, contentType: string, body: string | Buffer): void {
-  response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+  response.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': contentType,
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body),
+  });
   response.end(response.req.method === 'HEAD' ? undefined : body);
 }

@@ -17,6 +17,9 @@ const FILES: Record<string, { file: string; contentType: string }> = {
 /** The status page (plain HTML, CSS and JS, no build step), read once, by URL path. */
 export function loadStaticFiles(dir: URL = WEB_DIR): ReadonlyMap<string, StaticFile> {
   return new Map(
-    Object.entries(FILES).map(([path, { file, contentType }]) => [path, { body: readFileSync(new URL(file, dir)), contentType }]),
+    Object.entries(FILES).map(([path, { file, contentType }]) => [
+      path,
+      { body: readFileSync(new URL(file, dir)), contentType },
+    ]),
   );
 }

@@ -6,8 +6,7 @@ import type { CommandMessage } from './types.js';
 
 /** The outcome of reading a message body: a valid command, or the error to reply with (and the command it named). */
 export type ParseResult =
-  | { ok: true; message: CommandMessage }
-  | { ok: false; error: DispatchError; dockercmd?: string };
+  { ok: true; message: CommandMessage } | { ok: false; error: DispatchError; dockercmd?: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -33,7 +32,12 @@ export function parseMessage(
   { maxBytes = Infinity, registry = loadSchemas(), templates = NO_TEMPLATES }: ParseOptions = {},
 ): ParseResult {
   if (body.length > maxBytes) {
-    return { ok: false, error: invalid(`the message is ${body.length} bytes, more than the ${maxBytes} this worker accepts (--max-message-bytes)`) };
+    return {
+      ok: false,
+      error: invalid(
+        `the message is ${body.length} bytes, more than the ${maxBytes} this worker accepts (--max-message-bytes)`,
+      ),
+    };
   }
   let value: unknown;
   try {
@@ -43,7 +47,10 @@ export function parseMessage(
     return { ok: false, error: new DispatchError('InvalidJson', `message body is not valid JSON: ${why}`) };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: false, error: invalid(`the message must be a JSON object with a Dockercmd field, not ${describe(value)}`) };
+    return {
+      ok: false,
+      error: invalid(`the message must be a JSON object with a Dockercmd field, not ${describe(value)}`),
+    };
   }
   let fields = value as Record<string, unknown>;
   try {
@@ -55,18 +62,31 @@ export function parseMessage(
   const dockercmd = fields.Dockercmd;
   if (dockercmd === undefined) {
     const lowercase = Object.keys(fields).find((key) => key.toLowerCase() === 'dockercmd');
-    const hint = lowercase ? `: keys are capitalized, write "Dockercmd" instead of "${lowercase}"` : ` (one of ${known})`;
+    const hint = lowercase
+      ? `: keys are capitalized, write "Dockercmd" instead of "${lowercase}"`
+      : ` (one of ${known})`;
     return { ok: false, error: invalid(`Dockercmd is required${hint}`) };
   }
   if (typeof dockercmd !== 'string') {
-    return { ok: false, error: invalid(`Dockercmd must be a string naming a command (${known}), not ${describe(dockercmd)}`) };
+    return {
+      ok: false,
+      error: invalid(`Dockercmd must be a string naming a command (${known}), not ${describe(dockercmd)}`),
+    };
   }
   const command = registry.commands.get(dockercmd);
   if (!command) {
-    return { ok: false, dockercmd: quote(dockercmd), error: invalid(`Dockercmd "${quote(dockercmd)}" is not a known command (${known})`) };
+    return {
+      ok: false,
+      dockercmd: quote(dockercmd),
+      error: invalid(`Dockercmd "${quote(dockercmd)}" is not a known command (${known})`),
+    };
   }
   if (!command.validate(fields)) {
-    return { ok: false, dockercmd, error: invalid(describeErrors(command.validate.errors ?? [], command.schema, fields)) };
+    return {
+      ok: false,
+      dockercmd,
+      error: invalid(describeErrors(command.validate.errors ?? [], command.schema, fields)),
+    };
   }
   return { ok: true, message: fields as unknown as CommandMessage };
 }
@@ -82,7 +102,10 @@ function quote(name: string): string {
 
 /** `/Options/Attach/2` → `Options.Attach[2]`. */
 export function fieldPath(instancePath: string, child?: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => quote(p.replace(/~1/g, '/').replace(/~0/g, '~')));
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => quote(p.replace(/~1/g, '/').replace(/~0/g, '~')));
   if (child !== undefined) parts.push(quote(child));
   return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
 }
@@ -97,7 +120,10 @@ export function describeErrors(errors: readonly ErrorObject[], root: Record<stri
       errors
         // n.b. a propertyNames failure comes with a bare `not` error for the same key, and a oneOf failure with one
         // error per branch: their own error says it better.
-        .filter((e) => !(e.keyword === 'not' && e.schemaPath.includes('/propertyNames/')) && !e.schemaPath.includes('/oneOf/'))
+        .filter(
+          (e) =>
+            !(e.keyword === 'not' && e.schemaPath.includes('/propertyNames/')) && !e.schemaPath.includes('/oneOf/'),
+        )
         .map((e) => describeError(e, root, data)),
     ),
   ];
@@ -148,7 +174,8 @@ function describeError(error: ErrorObject, root: Record<string, unknown>, data: 
         const what = field === 'Container' ? 'a container name, id or id prefix' : 'a container name';
         return `${field} ${value()} is not ${what} (letters, digits, "_", "." and "-", starting with a letter or digit)`;
       }
-      if (field === 'Image') return `Image ${value()} is not an image reference ([registry/]repository[:tag][@digest], repository in lowercase)`;
+      if (field === 'Image')
+        return `Image ${value()} is not an image reference ([registry/]repository[:tag][@digest], repository in lowercase)`;
       return `${field} ${value()} must match ${String(params.pattern)}`;
     case 'propertyNames':
       return `${field} key "${quote(String(params.propertyName))}" is reserved for the worker`;

@@ -15,7 +15,9 @@ export const NO_TEMPLATES: Templates = new Map();
 export function loadTemplates(dir: string): Templates {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch (err) {
     throw new ConfigError(`cannot read the --templates directory ${dir}: ${(err as Error).message}`);
   }
@@ -27,10 +29,13 @@ export function loadTemplates(dir: string): Templates {
     } catch (err) {
       throw new ConfigError(`template ${join(dir, file)} is not valid JSON: ${(err as Error).message}`);
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`template ${join(dir, file)} must be a JSON object (a partial run message)`);
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw new ConfigError(`template ${join(dir, file)} must be a JSON object (a partial run message)`);
     const fields = value as Record<string, unknown>;
-    if (fields.Dockercmd !== undefined && fields.Dockercmd !== 'run') throw new ConfigError(`template ${join(dir, file)}: Dockercmd may only be "run"`);
-    if (fields.Template !== undefined) throw new ConfigError(`template ${join(dir, file)} may not name a Template of its own`);
+    if (fields.Dockercmd !== undefined && fields.Dockercmd !== 'run')
+      throw new ConfigError(`template ${join(dir, file)}: Dockercmd may only be "run"`);
+    if (fields.Template !== undefined)
+      throw new ConfigError(`template ${join(dir, file)} may not name a Template of its own`);
     templates.set(file.slice(0, -'.json'.length), fields);
   }
   return templates;
@@ -44,10 +49,14 @@ export function loadTemplates(dir: string): Templates {
 export function applyTemplate(fields: Record<string, unknown>, templates: Templates): Record<string, unknown> {
   if (fields.Template === undefined || fields.Dockercmd !== 'run') return fields;
   const { Template: name, ...own } = fields;
-  if (typeof name !== 'string') throw new DispatchError('InvalidMessage', 'Template must be a string naming a template');
+  if (typeof name !== 'string')
+    throw new DispatchError('InvalidMessage', 'Template must be a string naming a template');
   const template = templates.get(name);
   if (!template) {
-    const known = templates.size === 0 ? 'this worker has no templates (--templates)' : `known: ${[...templates.keys()].join(', ')}`;
+    const known =
+      templates.size === 0
+        ? 'this worker has no templates (--templates)'
+        : `known: ${[...templates.keys()].join(', ')}`;
     throw new DispatchError('InvalidMessage', `Template "${name.slice(0, 100)}" is not a known template (${known})`);
   }
   const merged: Record<string, unknown> = { ...template, ...own };

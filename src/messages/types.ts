@@ -57,5 +57,17 @@ export type Dockercmd = CommandMessage['Dockercmd'];
 /** The reply fields a command fills in; the worker adds Dockercmd, Status, MessageId and Error. */
 export type CommandResult = Pick<
   Reply,
-  'Host' | 'Container' | 'ExitCode' | 'Stdout' | 'Stderr' | 'Truncated' | 'Warnings' | 'Hosts' | 'Inspect' | 'Containers' | 'Images' | 'Unreachable' | 'Pulled'
+  | 'Host'
+  | 'Container'
+  | 'ExitCode'
+  | 'Stdout'
+  | 'Stderr'
+  | 'Truncated'
+  | 'Warnings'
+  | 'Hosts'
+  | 'Inspect'
+  | 'Containers'
+  | 'Images'
+  | 'Unreachable'
+  | 'Pulled'
 >;

@@ -53,12 +53,19 @@ export class Activity {
   readonly throughput: Throughput;
   private readonly running = new Set<InProgress>();
   private readonly recent: RecentResult[] = [];
-  readonly totals: Record<Settlement | 'received', number> = { received: 0, ok: 0, 'dead-lettered': 0, retried: 0, error: 0 };
+  readonly totals: Record<Settlement | 'received', number> = {
+    received: 0,
+    ok: 0,
+    'dead-lettered': 0,
+    retried: 0,
+    error: 0,
+  };
 
   constructor(options: ActivityOptions = {}) {
     const { maxRecent = 50, outputLines = 10, outputChars = 2000, now = Date.now } = options;
     this.throughput = options.throughput ?? new Throughput();
-    const head = (text: string | undefined) => (text === undefined ? undefined : firstLines(redact(text), outputLines, outputChars));
+    const head = (text: string | undefined) =>
+      text === undefined ? undefined : firstLines(redact(text), outputLines, outputChars);
     this.observer = {
       received: (message: ReceivedMessage) => {
         this.totals.received += 1;

@@ -32,7 +32,12 @@ export class DispatchMetrics {
     const name = (n: string) => `${METRIC_PREFIX}${n}`;
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
 
-    const received = new Counter({ name: name('messages_received_total'), help: 'Messages taken from the queue, by command', labelNames: ['command'], registers });
+    const received = new Counter({
+      name: name('messages_received_total'),
+      help: 'Messages taken from the queue, by command',
+      labelNames: ['command'],
+      registers,
+    });
     const finished = new Counter({
       name: name('messages_finished_total'),
       help: 'Messages done with, by command and outcome (ok, dead-lettered, retried, error = went back to the queue unsettled)',
@@ -46,9 +51,24 @@ export class DispatchMetrics {
       buckets: DURATION_BUCKETS_SECONDS,
       registers,
     });
-    const inProgress = new Gauge({ name: name('messages_in_progress'), help: 'Messages being worked on now, by command', labelNames: ['command'], registers });
-    const errors = new Counter({ name: name('errors_total'), help: 'Error replies and retries, by command and error code', labelNames: ['command', 'code'], registers });
-    const replies = new Counter({ name: name('replies_published_total'), help: 'Replies published and confirmed by the broker, by command and status', labelNames: ['command', 'status'], registers });
+    const inProgress = new Gauge({
+      name: name('messages_in_progress'),
+      help: 'Messages being worked on now, by command',
+      labelNames: ['command'],
+      registers,
+    });
+    const errors = new Counter({
+      name: name('errors_total'),
+      help: 'Error replies and retries, by command and error code',
+      labelNames: ['command', 'code'],
+      registers,
+    });
+    const replies = new Counter({
+      name: name('replies_published_total'),
+      help: 'Replies published and confirmed by the broker, by command and status',
+      labelNames: ['command', 'status'],
+      registers,
+    });
     for (const command of commandLabels()) {
       received.labels(command).inc(0);
       inProgress.labels(command).set(0);
@@ -82,7 +102,8 @@ export class DispatchMetrics {
       registers,
       collect() {
         this.reset();
-        for (const engine of sources.engines.engines()) if (engine.capacity !== undefined) this.labels(engine.id).set(engine.capacity);
+        for (const engine of sources.engines.engines())
+          if (engine.capacity !== undefined) this.labels(engine.id).set(engine.capacity);
       },
     });
     new Gauge({
@@ -110,7 +131,14 @@ export class DispatchMetrics {
         this.set(readiness(sources.worker.status(), sources.engines.engines()).ready ? 1 : 0);
       },
     });
-    new Gauge({ name: name('info'), help: 'The worker: version and queue', labelNames: ['version', 'queue'], registers }).labels(sources.info.version, sources.info.queue).set(1);
+    new Gauge({
+      name: name('info'),
+      help: 'The worker: version and queue',
+      labelNames: ['version', 'queue'],
+      registers,
+    })
+      .labels(sources.info.version, sources.info.queue)
+      .set(1);
 
     this.observer = {
       received(message) {

@@ -11,7 +11,11 @@ export class PoolEngineStatus implements EngineStatusSource {
   engines(): EngineStatus[] {
     return this.pool.monitors.map((monitor) => {
       const { engine } = monitor;
-      const reason = monitor.healthy ? (monitor.synced ? undefined : `inventory not synced: ${monitor.reason ?? 'connecting'}`) : `quarantined: ${monitor.reason ?? 'it does not answer its health checks'}`;
+      const reason = monitor.healthy
+        ? monitor.synced
+          ? undefined
+          : `inventory not synced: ${monitor.reason ?? 'connecting'}`
+        : `quarantined: ${monitor.reason ?? 'it does not answer its health checks'}`;
       return {
         id: engine.id,
         healthy: monitor.healthy,

@@ -26,6 +26,8 @@ export function readiness(worker: WorkerStatus, engines: readonly EngineStatus[]
     reasons,
     worker: worker.state,
     amqp: worker.amqpConnected ? 'connected' : 'disconnected',
-    engines: Object.fromEntries(engines.map((e) => [e.id, e.healthy ? 'healthy' : `unhealthy: ${e.reason ?? 'unknown'}`])),
+    engines: Object.fromEntries(
+      engines.map((e) => [e.id, e.healthy ? 'healthy' : `unhealthy: ${e.reason ?? 'unknown'}`]),
+    ),
   };
 }

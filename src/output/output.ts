@@ -87,7 +87,9 @@ export function textResultLine(reply: Reply, durationMs: number, color = false):
     .join(' ');
   const seconds = `${(durationMs / 1000).toFixed(2)} s`;
   if (reply.Error) return `${subject}: ${reply.Error.Code}: ${reply.Error.Message} (message ${reply.MessageId})\n`;
-  const hosts = reply.Hosts?.map((h) => `${h.Name} (${h.Healthy ? `healthy, ${h.Running ?? '?'} running` : 'quarantined'})`).join(', ');
+  const hosts = reply.Hosts?.map(
+    (h) => `${h.Name} (${h.Healthy ? `healthy, ${h.Running ?? '?'} running` : 'quarantined'})`,
+  ).join(', ');
   const what =
     reply.ExitCode !== undefined
       ? `exited with code ${reply.ExitCode}`

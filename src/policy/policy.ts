@@ -53,7 +53,9 @@ export class Policy {
     this.checkImage(message.Image);
     const options = message.Options ?? {};
     if (options.User !== undefined && !this.config.allowUserOverride) {
-      throw denied('Options.User is not allowed: this worker chooses the user (--user; --allow-user-override lets messages choose)');
+      throw denied(
+        'Options.User is not allowed: this worker chooses the user (--user; --allow-user-override lets messages choose)',
+      );
     }
     const { maxima, defaults } = this.config;
     // n.b. a maximum without a default is the default: a message that asks for nothing gets the most it could ask for,
@@ -61,9 +63,15 @@ export class Policy {
     let memory = defaults.memoryBytes ?? maxima.memoryBytes;
     if (options.Memory !== undefined) {
       memory = parseBytes(options.Memory);
-      if (memory === undefined) throw new DispatchError('InvalidMessage', `Options.Memory must be bytes or a size like 512m, not ${JSON.stringify(options.Memory)}`);
+      if (memory === undefined)
+        throw new DispatchError(
+          'InvalidMessage',
+          `Options.Memory must be bytes or a size like 512m, not ${JSON.stringify(options.Memory)}`,
+        );
       if (maxima.memoryBytes !== undefined && memory > maxima.memoryBytes) {
-        throw denied(`Options.Memory ${formatBytes(memory)} is above this worker's --max-memory ${formatBytes(maxima.memoryBytes)}`);
+        throw denied(
+          `Options.Memory ${formatBytes(memory)} is above this worker's --max-memory ${formatBytes(maxima.memoryBytes)}`,
+        );
       }
     }
     const cpus = options.Cpus ?? defaults.cpus ?? maxima.cpus;
@@ -72,7 +80,9 @@ export class Policy {
     }
     const pids = options.PidsLimit ?? defaults.pidsLimit ?? maxima.pidsLimit;
     if (options.PidsLimit !== undefined && maxima.pidsLimit !== undefined && options.PidsLimit > maxima.pidsLimit) {
-      throw denied(`Options.PidsLimit ${options.PidsLimit} is above this worker's --max-pids-limit ${maxima.pidsLimit}`);
+      throw denied(
+        `Options.PidsLimit ${options.PidsLimit} is above this worker's --max-pids-limit ${maxima.pidsLimit}`,
+      );
     }
     const hostConfig: Docker.HostConfig = {
       Privileged: false,

@@ -11,7 +11,11 @@ export function parseBytes(value: number | string): number | undefined {
 
 /** `536870912` → `512m`, for messages. */
 export function formatBytes(bytes: number): string {
-  for (const [unit, size] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
+  for (const [unit, size] of [
+    ['g', 1024 ** 3],
+    ['m', 1024 ** 2],
+    ['k', 1024],
+  ] as const) {
     if (bytes % size === 0) return `${bytes / size}${unit}`;
   }
   return `${bytes}b`;

@@ -23,13 +23,18 @@ async function engineRows(url: string): Promise<EngineRow[]> {
 /** How long until the status page's running count of `engine` is `count` (polled every 20 ms). */
 async function msUntilRunning(url: string, engine: string, count: number): Promise<number> {
   const started = performance.now();
-  await eventually(`${count} running on ${engine}`, async () => ((await engineRows(url)).find((e) => e.id === engine)?.running === count ? true : undefined), 10_000);
+  await eventually(
+    `${count} running on ${engine}`,
+    async () => ((await engineRows(url)).find((e) => e.id === engine)?.running === count ? true : undefined),
+    10_000,
+  );
   return performance.now() - started;
 }
 
 /** Running docker-dispatch containers on an engine, from the engine itself. */
 async function runningOn(docker: Docker): Promise<number> {
-  return (await docker.listContainers({ filters: { label: ['docker-dispatch.managed=true'], status: ['running'] } })).length;
+  return (await docker.listContainers({ filters: { label: ['docker-dispatch.managed=true'], status: ['running'] } }))
+    .length;
 }
 
 describe('engine inventory', () => {
@@ -51,10 +56,17 @@ describe('engine inventory', () => {
     // As another worker (another queue) would: straight on the engine.
     const other = unique('dd-other');
     others.push(other);
-    const container = await h.engines.a.createContainer({ Image: h.image, Cmd: ['sleep', '300'], Labels: workerLabels(other, 'm1', 'a'), HostConfig: { NetworkMode: 'none' } });
+    const container = await h.engines.a.createContainer({
+      Image: h.image,
+      Cmd: ['sleep', '300'],
+      Labels: workerLabels(other, 'm1', 'a'),
+      HostConfig: { NetworkMode: 'none' },
+    });
     await container.start();
     expect(await msUntilRunning(url, 'a', before + 1)).toBeLessThan(1000);
-    expect(sample((await getText(`${url}metrics`)).text, 'docker_dispatch_containers_running{engine="a"}')).toBe(before + 1);
+    expect(sample((await getText(`${url}metrics`)).text, 'docker_dispatch_containers_running{engine="a"}')).toBe(
+      before + 1,
+    );
 
     await container.kill();
     expect(await msUntilRunning(url, 'a', before)).toBeLessThan(1000);

@@ -19,11 +19,20 @@ describe('least-loaded placement', () => {
     const other = unique('dd-other');
     try {
       for (let i = 0; i < 3; i++) {
-        const c = await h.engines.a.createContainer({ Image: h.image, Cmd: ['sleep', '300'], Labels: workerLabels(other, `m${i}`, 'a'), HostConfig: { NetworkMode: 'none' } });
+        const c = await h.engines.a.createContainer({
+          Image: h.image,
+          Cmd: ['sleep', '300'],
+          Labels: workerLabels(other, `m${i}`, 'a'),
+          HostConfig: { NetworkMode: 'none' },
+        });
         await c.start();
       }
       // Containers not created by docker-dispatch do not count.
-      const foreign = await h.engines.b.createContainer({ Image: h.image, Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } });
+      const foreign = await h.engines.b.createContainer({
+        Image: h.image,
+        Cmd: ['sleep', '300'],
+        HostConfig: { NetworkMode: 'none' },
+      });
       await foreign.start();
       try {
         const hosts = [];
@@ -36,7 +45,6 @@ describe('least-loaded placement', () => {
       await removeContainers([h.engines.a], other);
     }
   });
-
 });
 
 describe('capacity', () => {
@@ -53,7 +61,12 @@ describe('capacity', () => {
       { Name: 'b', Address: hostB, MaxContainers: 1 },
     ]);
     h = await startHarness('dd-capacity', ['--hosts', file], '');
-    const long = (name: string) => ({ Dockercmd: 'run', Image: h!.image, Cmd: ['sleep', '300'], Options: { Name: name } });
+    const long = (name: string) => ({
+      Dockercmd: 'run',
+      Image: h!.image,
+      Cmd: ['sleep', '300'],
+      Options: { Name: name },
+    });
     const first = unique('full');
     const firstReply = await h.broker.request(h.queue, long(first));
     const second = await h.broker.request(h.queue, long(unique('full')));
@@ -61,7 +74,9 @@ describe('capacity', () => {
 
     const waiting = h.broker.request(h.queue, echoRun(h.image));
     const worker = h.worker;
-    await worker.waitFor(() => worker.stderr.includes('every eligible engine is at its MaxContainers: waiting for room'));
+    await worker.waitFor(() =>
+      worker.stderr.includes('every eligible engine is at its MaxContainers: waiting for room'),
+    );
     expect(await h.broker.depth(h.queue)).toBe(0); // delivered, held, not failed
     expect(await h.broker.depth(h.deadLetterQueue)).toBe(0);
 
@@ -74,10 +89,25 @@ describe('capacity', () => {
     const { hostA } = services();
     const file = hostsFile([{ Name: 'a', Address: hostA, MaxContainers: 2 }]);
     h = await startHarness('dd-capacity-2w', ['--hosts', file, '--prefetch', '4'], '');
-    const second = await WorkerProcess.start(['-q', h.queue, '--network', 'none', '--hosts', file, '--prefetch', '4', h.amqpUrl]);
+    const second = await WorkerProcess.start([
+      '-q',
+      h.queue,
+      '--network',
+      'none',
+      '--hosts',
+      file,
+      '--prefetch',
+      '4',
+      h.amqpUrl,
+    ]);
     try {
       const runs = Array.from({ length: 6 }, () =>
-        h!.broker.request(h!.queue, { Dockercmd: 'run', Image: h!.image, Cmd: ['sleep', '1'], Options: { Attach: ['STDOUT'] } }, {}, 90_000),
+        h!.broker.request(
+          h!.queue,
+          { Dockercmd: 'run', Image: h!.image, Cmd: ['sleep', '1'], Options: { Attach: ['STDOUT'] } },
+          {},
+          90_000,
+        ),
       );
       const replies = await Promise.all(runs);
       for (const { body } of replies) expect(body).toMatchObject({ Status: 'ok', Host: 'a', ExitCode: 0 });
@@ -91,11 +121,12 @@ describe('capacity', () => {
           return { start: Date.parse(State.StartedAt), end: Date.parse(State.FinishedAt) };
         }),
       );
-      const overlap = Math.max(...intervals.map((i) => intervals.filter((j) => j.start <= i.start && i.start < j.end).length));
+      const overlap = Math.max(
+        ...intervals.map((i) => intervals.filter((j) => j.start <= i.start && i.start < j.end).length),
+      );
       expect(overlap).toBeLessThanOrEqual(2);
     } finally {
       await second.stop();
     }
   });
 });
-

@@ -11,7 +11,12 @@ import { services, unique } from '../support/services.js';
  * so it can be adopted.
  */
 function slowRun(image: string) {
-  return { Dockercmd: 'run', Image: image, Cmd: ['sh', '-c', 'echo begin; sleep 8; echo end'], Options: { Attach: ['STDOUT'], Remove: true } };
+  return {
+    Dockercmd: 'run',
+    Image: image,
+    Cmd: ['sh', '-c', 'echo begin; sleep 8; echo end'],
+    Options: { Attach: ['STDOUT'], Remove: true },
+  };
 }
 
 async function creates(h: Harness, since: number, messageId: string): Promise<number> {
@@ -55,7 +60,12 @@ describe('broker faults', () => {
     await h.broker.channel.deleteQueue(h.queue);
     await worker.waitFor(() => worker.stderr.includes('reconnected to RabbitMQ'), 30_000);
     expect(worker.stderr).toContain('the broker cancelled the consumer');
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'back'], Options: { Attach: ['STDOUT'], Remove: true } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['echo', 'back'],
+      Options: { Attach: ['STDOUT'], Remove: true },
+    });
     expect(body).toMatchObject({ Status: 'ok', Stdout: 'back\n' });
   });
 
@@ -66,7 +76,12 @@ describe('broker faults', () => {
     await worker.waitFor(() => worker.stderr.includes('reconnected to RabbitMQ'), 60_000);
     const broker = await TestBroker.connect(services().amqpUrl);
     try {
-      const { body } = await broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'after'], Options: { Attach: ['STDOUT'], Remove: true } });
+      const { body } = await broker.request(h.queue, {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['echo', 'after'],
+        Options: { Attach: ['STDOUT'], Remove: true },
+      });
       expect(body).toMatchObject({ Status: 'ok', Stdout: 'after\n' });
     } finally {
       await broker.close();
@@ -88,7 +103,12 @@ describe('broker faults', () => {
     const broker = await TestBroker.connect(services().amqpUrl);
     try {
       const reply = await broker.take(h.replyQueue, 60_000);
-      expect(TestBroker.parseReply(reply.content)).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: 'begin\nend\n', MessageId: messageId });
+      expect(TestBroker.parseReply(reply.content)).toMatchObject({
+        Status: 'ok',
+        ExitCode: 0,
+        Stdout: 'begin\nend\n',
+        MessageId: messageId,
+      });
       await sleep(500);
       expect(await broker.depth(h.queue)).toBe(0);
       expect(await broker.depth(h.replyQueue)).toBe(0);

@@ -19,7 +19,12 @@ describe('worker crash', () => {
     const since = Math.floor(Date.now() / 1000);
     const reply = h.broker.request(
       h.queue,
-      { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo begin; sleep 3; echo end'], Options: { Attach: ['STDOUT', 'STDERR'], Remove: true } },
+      {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['sh', '-c', 'echo begin; sleep 3; echo end'],
+        Options: { Attach: ['STDOUT', 'STDERR'], Remove: true },
+      },
       { messageId },
     );
     const first = h.worker;
@@ -44,7 +49,12 @@ describe('worker crash', () => {
     const since = Math.floor(Date.now() / 1000);
     const reply = h.broker.request(
       h.queue,
-      { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo begin; sleep 3; exit 7'], Options: { Attach: ['STDOUT'], Remove: true, Host: 'b' } },
+      {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['sh', '-c', 'echo begin; sleep 3; exit 7'],
+        Options: { Attach: ['STDOUT'], Remove: true, Host: 'b' },
+      },
       { messageId },
     );
     const first = h.worker;

@@ -34,7 +34,12 @@ describe('engine faults', () => {
     killEngineB();
     await worker.waitFor(() => worker.stderr.includes('engine b quarantined'), 30_000);
     for (let i = 0; i < 3; i++) {
-      const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Remove: true } });
+      const { body } = await h.broker.request(h.queue, {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['true'],
+        Options: { Remove: true },
+      });
       expect(body).toMatchObject({ Status: 'ok', Host: 'a' });
     }
     const { body: hosts } = await h.broker.request(h.queue, { Dockercmd: 'hosts' });
@@ -42,7 +47,12 @@ describe('engine faults', () => {
 
     await restartEngineB();
     await worker.waitFor(() => worker.stderr.includes('engine b answers again'), 60_000);
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Remove: true, Host: 'b' } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['true'],
+      Options: { Remove: true, Host: 'b' },
+    });
     expect(body).toMatchObject({ Status: 'ok', Host: 'b' });
   });
 
@@ -60,8 +70,15 @@ describe('engine faults', () => {
     });
     expect(notReady.reasons).toContain('no Docker engine is healthy');
     expect(notReady.engines.b).toMatch(/^unhealthy: /);
-    await eventually('engine_up 0', async () => (sample((await getText(`${url}metrics`)).text, 'docker_dispatch_engine_up{engine="b"}') === 0 ? true : undefined));
-    const reply = h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'waited'], Options: { Attach: ['STDOUT'], Remove: true } }, {}, 90_000);
+    await eventually('engine_up 0', async () =>
+      sample((await getText(`${url}metrics`)).text, 'docker_dispatch_engine_up{engine="b"}') === 0 ? true : undefined,
+    );
+    const reply = h.broker.request(
+      h.queue,
+      { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'waited'], Options: { Attach: ['STDOUT'], Remove: true } },
+      {},
+      90_000,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(await h.broker.depth(h.queue)).toBe(1); // left in the queue, not cycled through errors
     expect(await h.broker.depth(h.deadLetterQueue)).toBe(0);
@@ -70,7 +87,9 @@ describe('engine faults', () => {
     const { body } = await reply;
     expect(body).toMatchObject({ Status: 'ok', Host: 'b', Stdout: 'waited\n' });
     expect((await getText(`${url}readyz`)).status).toBe(200);
-    await eventually('engine_up 1', async () => (sample((await getText(`${url}metrics`)).text, 'docker_dispatch_engine_up{engine="b"}') === 1 ? true : undefined));
+    await eventually('engine_up 1', async () =>
+      sample((await getText(`${url}metrics`)).text, 'docker_dispatch_engine_up{engine="b"}') === 1 ? true : undefined,
+    );
     expect(worker.stderr).toContain('an engine is healthy again: taking messages');
   });
 
@@ -78,11 +97,20 @@ describe('engine faults', () => {
     const { hostA, hostB } = services();
     // Engine a stays up, so the worker keeps consuming while b is quarantined (its event stream drops with it): the
     // retries look for the run's container on every engine, b included, and cannot tell.
-    h = await startHarness('dd-fault-engine', ['--max-retries', '2', '--retry-delay', '1', '--health-interval', '60'], `a=${hostA},b=${hostB}`);
+    h = await startHarness(
+      'dd-fault-engine',
+      ['--max-retries', '2', '--retry-delay', '1', '--health-interval', '60'],
+      `a=${hostA},b=${hostB}`,
+    );
     const worker = h.worker;
     const reply = h.broker.request(
       h.queue,
-      { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo begin; sleep 60'], Options: { Attach: ['STDOUT'], Host: 'b' } },
+      {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['sh', '-c', 'echo begin; sleep 60'],
+        Options: { Attach: ['STDOUT'], Host: 'b' },
+      },
       { messageId: `engine-kill-${h.queue}` },
       90_000,
     );
@@ -102,14 +130,29 @@ describe('engine faults', () => {
 
   it('an engine restarted under a running worker: its event stream drops, its inventory is listed again, and its counts are right afterwards', async () => {
     const { hostA, hostB } = services();
-    h = await startHarness('dd-fault-resync', ['--health-interval', '0.3', '--http-port', '0'], `a=${hostA},b=${hostB}`);
+    h = await startHarness(
+      'dd-fault-resync',
+      ['--health-interval', '0.3', '--http-port', '0'],
+      `a=${hostA},b=${hostB}`,
+    );
     const url = await statusUrl(h.worker);
     const engineB = async () =>
-      (JSON.parse((await getText(`${url}api/status`)).text) as { engines: { id: string; healthy: boolean; synced: boolean; running: number }[] }).engines.find((e) => e.id === 'b')!;
-    const truth = async () => (await h!.engines.b.listContainers({ filters: { label: ['docker-dispatch.managed=true'], status: ['running'] } })).length;
+      (
+        JSON.parse((await getText(`${url}api/status`)).text) as {
+          engines: { id: string; healthy: boolean; synced: boolean; running: number }[];
+        }
+      ).engines.find((e) => e.id === 'b')!;
+    const truth = async () =>
+      (await h!.engines.b.listContainers({ filters: { label: ['docker-dispatch.managed=true'], status: ['running'] } }))
+        .length;
     const other = unique('dd-other');
     const start = async (n: string) => {
-      const c = await h!.engines.b.createContainer({ Image: h!.image, Cmd: ['sleep', '300'], Labels: workerLabels(other, n, 'b'), HostConfig: { NetworkMode: 'none' } });
+      const c = await h!.engines.b.createContainer({
+        Image: h!.image,
+        Cmd: ['sleep', '300'],
+        Labels: workerLabels(other, n, 'b'),
+        HostConfig: { NetworkMode: 'none' },
+      });
       await c.start();
     };
     try {
@@ -120,13 +163,21 @@ describe('engine faults', () => {
       killEngineB();
       await eventually('b out of sync', async () => (!(await engineB()).synced ? true : undefined));
       await restartEngineB();
-      await eventually('b synced again, with the engine\'s own count', async () => {
-        const b = await engineB();
-        return b.healthy && b.synced && b.running === (await truth()) ? true : undefined;
-      }, 60_000);
+      await eventually(
+        "b synced again, with the engine's own count",
+        async () => {
+          const b = await engineB();
+          return b.healthy && b.synced && b.running === (await truth()) ? true : undefined;
+        },
+        60_000,
+      );
       const before = await truth();
       await start('m3');
-      await eventually('the new container counted', async () => ((await engineB()).running === before + 1 ? true : undefined), 2000);
+      await eventually(
+        'the new container counted',
+        async () => ((await engineB()).running === before + 1 ? true : undefined),
+        2000,
+      );
       expect(h.worker.stderr).toContain('engine b answers again');
     } finally {
       await removeContainers([h.engines.b], other);

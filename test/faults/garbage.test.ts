@@ -5,18 +5,24 @@ import { startHarness, type Harness } from '../support/harness.js';
 
 /** The worker's resident memory, from the kernel. */
 function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
   return Number(/(\d+)/.exec(line)![1]) * 1024;
 }
 
 /** 300 bodies that are each wrong in their own way. */
 function garbage(): Buffer[] {
   const bodies: Buffer[] = [];
-  for (let i = 0; i < 100; i++) bodies.push(randomBytes(1 + (i * 97) % 4000));
-  for (let i = 0; i < 50; i++) bodies.push(Buffer.concat([Buffer.from('{"Dockercmd":"run","Image":"'), Buffer.from([0xff, 0xfe, i]), Buffer.from('"}')]));
+  for (let i = 0; i < 100; i++) bodies.push(randomBytes(1 + ((i * 97) % 4000)));
+  for (let i = 0; i < 50; i++)
+    bodies.push(
+      Buffer.concat([Buffer.from('{"Dockercmd":"run","Image":"'), Buffer.from([0xff, 0xfe, i]), Buffer.from('"}')]),
+    );
   for (let i = 0; i < 5; i++) bodies.push(Buffer.alloc(5 * 1024 * 1024, '['));
   for (let i = 0; i < 5; i++) bodies.push(Buffer.from('['.repeat(100_000) + ']'.repeat(100_000)));
-  for (let i = 0; i < 5; i++) bodies.push(Buffer.from(`{"Dockercmd":"run","Image":"x","Cmd":${'['.repeat(100_000)}${']'.repeat(100_000)}}`));
+  for (let i = 0; i < 5; i++)
+    bodies.push(Buffer.from(`{"Dockercmd":"run","Image":"x","Cmd":${'['.repeat(100_000)}${']'.repeat(100_000)}}`));
   const wrongTypes: unknown[] = [
     { Dockercmd: 'run', Image: 42 },
     { Dockercmd: 'run', Image: 'x', Cmd: 'echo' },
@@ -32,11 +38,16 @@ function garbage(): Buffer[] {
   for (let i = 0; i < 60; i++) bodies.push(Buffer.from(JSON.stringify(wrongTypes[i % wrongTypes.length])));
   for (let i = 0; i < 35; i++) {
     const huge = 'k'.repeat(200_000 + i);
-    const shapes = [{ Dockercmd: 'run', Image: 'x', [huge]: 1 }, { Dockercmd: huge }, { Dockercmd: 'run', Image: 'x', Options: { Labels: { [`docker-dispatch.${huge}`]: 'v' } } }];
+    const shapes = [
+      { Dockercmd: 'run', Image: 'x', [huge]: 1 },
+      { Dockercmd: huge },
+      { Dockercmd: 'run', Image: 'x', Options: { Labels: { [`docker-dispatch.${huge}`]: 'v' } } },
+    ];
     bodies.push(Buffer.from(JSON.stringify(shapes[i % shapes.length])));
   }
   // Valid as far as the schema goes, refused by the engine.
-  for (let i = 0; i < 5; i++) bodies.push(Buffer.from(JSON.stringify({ Dockercmd: 'run', Image: 'x'.repeat(900_000 + i) })));
+  for (let i = 0; i < 5; i++)
+    bodies.push(Buffer.from(JSON.stringify({ Dockercmd: 'run', Image: 'x'.repeat(900_000 + i) })));
   for (let i = 0; i < 35; i++) {
     const keys = Object.fromEntries(Array.from({ length: 5000 }, (_, k) => [`Bogus${k}`, k]));
     bodies.push(Buffer.from(JSON.stringify({ Dockercmd: 'run', Image: 'x', ...keys })));
@@ -76,7 +87,12 @@ describe('garbage input', () => {
     // Bounded: the 5 MiB bodies are refused before parsing and nothing is kept per message.
     expect(after).toBeLessThan(Math.max(before * 3, 250 * 1024 * 1024));
 
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'still fine'], Options: { Attach: ['STDOUT'], Remove: true } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['echo', 'still fine'],
+      Options: { Attach: ['STDOUT'], Remove: true },
+    });
     expect(body).toMatchObject({ Status: 'ok', Stdout: 'still fine\n' });
   });
 });

@@ -22,14 +22,23 @@ describe('create, start, restart, kill, wait, inspect and logs across the engine
     const target = name();
     const { body } = await h.broker.request(
       h.queue,
-      { Dockercmd: 'create', Image: h.image, Cmd: ['sleep', '300'], Options: { Name: target, Host: 'b', Labels: { team: 'x' } } },
+      {
+        Dockercmd: 'create',
+        Image: h.image,
+        Cmd: ['sleep', '300'],
+        Options: { Name: target, Host: 'b', Labels: { team: 'x' } },
+      },
       { messageId: unique('create') },
     );
     expect(body).toMatchObject({ Dockercmd: 'create', Status: 'ok', Host: 'b', Container: { Name: target } });
     expect(body.Container?.Id).toMatch(/^[0-9a-f]{64}$/);
     const info = await h.engines.b.getContainer(target).inspect();
     expect(info.State.Status).toBe('created');
-    expect(info.Config.Labels).toMatchObject({ team: 'x', 'docker-dispatch.managed': 'true', 'docker-dispatch.queue': h.queue });
+    expect(info.Config.Labels).toMatchObject({
+      team: 'x',
+      'docker-dispatch.managed': 'true',
+      'docker-dispatch.queue': h.queue,
+    });
     expect(info.HostConfig.NetworkMode).toBe('none');
     expect(await exists(h.engines.a, target)).toBe(false);
     expect(h.worker.stdout).toContain(`ok create ${target} on b: created`);
@@ -55,9 +64,17 @@ describe('create, start, restart, kill, wait, inspect and logs across the engine
   it('create refuses a name in use (Conflict) and an image the engine lacks (ImageNotFound)', async () => {
     const target = name();
     await makeContainer(h.engines.a, h.image, target, ['true'], false);
-    const taken = await h.broker.request(h.queue, { Dockercmd: 'create', Image: h.image, Options: { Name: target, Host: 'a' } });
+    const taken = await h.broker.request(h.queue, {
+      Dockercmd: 'create',
+      Image: h.image,
+      Options: { Name: target, Host: 'a' },
+    });
     expect(taken.body).toMatchObject({ Status: 'error', Host: 'a', Error: { Code: 'Conflict' } });
-    const missing = await h.broker.request(h.queue, { Dockercmd: 'create', Image: 'docker-dispatch-test:no-such-tag', Options: { Name: name() } });
+    const missing = await h.broker.request(h.queue, {
+      Dockercmd: 'create',
+      Image: 'docker-dispatch-test:no-such-tag',
+      Options: { Name: name() },
+    });
     expect(missing.body).toMatchObject({ Status: 'error', Error: { Code: 'ImageNotFound' } });
   });
 
@@ -71,7 +88,7 @@ describe('create, start, restart, kill, wait, inspect and logs across the engine
     expect(again.body).toMatchObject({ Status: 'ok', Host: 'b' });
   });
 
-  it('start of a container whose command cannot run is a DockerError with the engine\'s words', async () => {
+  it("start of a container whose command cannot run is a DockerError with the engine's words", async () => {
     const target = name();
     await makeContainer(h.engines.a, h.image, target, ['/no/such/executable'], false);
     const { body } = await h.broker.request(h.queue, { Dockercmd: 'start', Container: target });
@@ -101,9 +118,17 @@ describe('create, start, restart, kill, wait, inspect and logs across the engine
 
   it('kill sends Options.Signal', async () => {
     const target = name();
-    await makeContainer(h.engines.a, h.image, target, ['sh', '-c', "trap 'exit 42' TERM; while true; do sleep 0.1; done"]);
+    await makeContainer(h.engines.a, h.image, target, [
+      'sh',
+      '-c',
+      "trap 'exit 42' TERM; while true; do sleep 0.1; done",
+    ]);
     await new Promise((r) => setTimeout(r, 500)); // let the shell install its trap
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'kill', Container: target, Options: { Signal: 'SIGTERM' } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'kill',
+      Container: target,
+      Options: { Signal: 'SIGTERM' },
+    });
     expect(body).toMatchObject({ Status: 'ok', Host: 'a' });
     const wait = await h.broker.request(h.queue, { Dockercmd: 'wait', Container: target });
     expect(wait.body).toMatchObject({ Status: 'ok', ExitCode: 42 });
@@ -122,7 +147,13 @@ describe('create, start, restart, kill, wait, inspect and logs across the engine
     const target = name();
     await makeContainer(h.engines.b, h.image, target, ['sh', '-c', 'sleep 2; exit 3']);
     const { body } = await h.broker.request(h.queue, { Dockercmd: 'wait', Container: target });
-    expect(body).toMatchObject({ Dockercmd: 'wait', Status: 'ok', Host: 'b', Container: { Name: target }, ExitCode: 3 });
+    expect(body).toMatchObject({
+      Dockercmd: 'wait',
+      Status: 'ok',
+      Host: 'b',
+      Container: { Name: target },
+      ExitCode: 3,
+    });
     expect((await state('b', target)).Running).toBe(false);
     expect(h.worker.stdout).toContain(`ok wait ${target} on b: exited with code 3`);
   });
@@ -139,26 +170,54 @@ describe('create, start, restart, kill, wait, inspect and logs across the engine
     const target = name();
     const container = await makeContainer(h.engines.b, h.image, target);
     const { body } = await h.broker.request(h.queue, { Dockercmd: 'inspect', Container: target });
-    expect(body).toMatchObject({ Dockercmd: 'inspect', Status: 'ok', Host: 'b', Container: { Id: container.id, Name: target } });
-    expect(body.Inspect).toMatchObject({ Id: container.id, Name: `/${target}`, State: { Running: true }, Config: { Image: h.image } });
+    expect(body).toMatchObject({
+      Dockercmd: 'inspect',
+      Status: 'ok',
+      Host: 'b',
+      Container: { Id: container.id, Name: target },
+    });
+    expect(body.Inspect).toMatchObject({
+      Id: container.id,
+      Name: `/${target}`,
+      State: { Running: true },
+      Config: { Image: h.image },
+    });
   });
 
   it('logs replies with stdout and stderr apart (here from a)', async () => {
     const target = name();
-    const container = await makeContainer(h.engines.a, h.image, target, ['sh', '-c', 'echo out1; echo err1 >&2; echo out2; echo err2 >&2']);
+    const container = await makeContainer(h.engines.a, h.image, target, [
+      'sh',
+      '-c',
+      'echo out1; echo err1 >&2; echo out2; echo err2 >&2',
+    ]);
     await container.wait();
     const { body } = await h.broker.request(h.queue, { Dockercmd: 'logs', Container: target });
-    expect(body).toMatchObject({ Dockercmd: 'logs', Status: 'ok', Host: 'a', Stdout: 'out1\nout2\n', Stderr: 'err1\nerr2\n' });
+    expect(body).toMatchObject({
+      Dockercmd: 'logs',
+      Status: 'ok',
+      Host: 'a',
+      Stdout: 'out1\nout2\n',
+      Stderr: 'err1\nerr2\n',
+    });
     expect(body.Truncated).toBeUndefined();
   });
 
   it('logs honours Options.Tail and Options.Timestamps', async () => {
     const target = name();
-    const container = await makeContainer(h.engines.b, h.image, target, ['sh', '-c', 'for i in 1 2 3 4 5; do echo line$i; done']);
+    const container = await makeContainer(h.engines.b, h.image, target, [
+      'sh',
+      '-c',
+      'for i in 1 2 3 4 5; do echo line$i; done',
+    ]);
     await container.wait();
     const tail = await h.broker.request(h.queue, { Dockercmd: 'logs', Container: target, Options: { Tail: 2 } });
     expect(tail.body).toMatchObject({ Status: 'ok', Host: 'b', Stdout: 'line4\nline5\n', Stderr: '' });
-    const stamped = await h.broker.request(h.queue, { Dockercmd: 'logs', Container: target, Options: { Tail: 1, Timestamps: true } });
+    const stamped = await h.broker.request(h.queue, {
+      Dockercmd: 'logs',
+      Container: target,
+      Options: { Tail: 1, Timestamps: true },
+    });
     expect(stamped.body.Stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z line5\n$/);
   });
 
@@ -168,7 +227,11 @@ describe('create, start, restart, kill, wait, inspect and logs across the engine
     await container.wait();
     const all = await h.broker.request(h.queue, { Dockercmd: 'logs', Container: target, Options: { Since: 0 } });
     expect(all.body.Stdout).toBe('before\n');
-    const later = await h.broker.request(h.queue, { Dockercmd: 'logs', Container: target, Options: { Since: Math.ceil(Date.now() / 1000) + 3600 } });
+    const later = await h.broker.request(h.queue, {
+      Dockercmd: 'logs',
+      Container: target,
+      Options: { Since: Math.ceil(Date.now() / 1000) + 3600 },
+    });
     expect(later.body).toMatchObject({ Status: 'ok', Stdout: '', Stderr: '' });
   });
 
@@ -182,27 +245,38 @@ describe('create, start, restart, kill, wait, inspect and logs across the engine
     expect(body.Stdout).toMatch(/\n1999\n2000\n$/);
   });
 
-  it.each(['start', 'restart', 'kill', 'wait', 'inspect', 'logs'])('%s of a container no engine has is ContainerNotFound', async (dockercmd) => {
-    const missing = unique('missing');
-    const { body } = await h.broker.request(h.queue, { Dockercmd: dockercmd, Container: missing });
-    expect(body).toMatchObject({ Dockercmd: dockercmd, Status: 'error', Error: { Code: 'ContainerNotFound' } });
-    expect(body.Error?.Message).toContain(missing);
-  });
+  it.each(['start', 'restart', 'kill', 'wait', 'inspect', 'logs'])(
+    '%s of a container no engine has is ContainerNotFound',
+    async (dockercmd) => {
+      const missing = unique('missing');
+      const { body } = await h.broker.request(h.queue, { Dockercmd: dockercmd, Container: missing });
+      expect(body).toMatchObject({ Dockercmd: dockercmd, Status: 'error', Error: { Code: 'ContainerNotFound' } });
+      expect(body.Error?.Message).toContain(missing);
+    },
+  );
 
-  it.each(['start', 'restart', 'kill', 'wait', 'inspect', 'logs'])('%s of a name on both engines is a Conflict, touching neither', async (dockercmd) => {
-    const target = name();
-    await makeContainer(h.engines.a, h.image, target);
-    await makeContainer(h.engines.b, h.image, target);
-    const { body } = await h.broker.request(h.queue, { Dockercmd: dockercmd, Container: target });
-    expect(body).toMatchObject({ Status: 'error', Error: { Code: 'Conflict' } });
-    expect(body.Error?.Message).toMatch(/\ba \(.*\bb \(/);
-    expect((await state('a', target)).Running).toBe(true);
-    expect((await state('b', target)).Running).toBe(true);
-  });
+  it.each(['start', 'restart', 'kill', 'wait', 'inspect', 'logs'])(
+    '%s of a name on both engines is a Conflict, touching neither',
+    async (dockercmd) => {
+      const target = name();
+      await makeContainer(h.engines.a, h.image, target);
+      await makeContainer(h.engines.b, h.image, target);
+      const { body } = await h.broker.request(h.queue, { Dockercmd: dockercmd, Container: target });
+      expect(body).toMatchObject({ Status: 'error', Error: { Code: 'Conflict' } });
+      expect(body.Error?.Message).toMatch(/\ba \(.*\bb \(/);
+      expect((await state('a', target)).Running).toBe(true);
+      expect((await state('b', target)).Running).toBe(true);
+    },
+  );
 
   it('create, start, wait and logs work together on a container the worker made', async () => {
     const target = name();
-    const created = await h.broker.request(h.queue, { Dockercmd: 'create', Image: h.image, Cmd: ['sh', '-c', 'echo done; exit 7'], Options: { Name: target } });
+    const created = await h.broker.request(h.queue, {
+      Dockercmd: 'create',
+      Image: h.image,
+      Cmd: ['sh', '-c', 'echo done; exit 7'],
+      Options: { Name: target },
+    });
     expect(created.body.Status).toBe('ok');
     const started = await h.broker.request(h.queue, { Dockercmd: 'start', Container: target });
     const waited = await h.broker.request(h.queue, { Dockercmd: 'wait', Container: target });

@@ -17,7 +17,12 @@ async function interval(h: Harness, host: string | undefined, id: string): Promi
 
 async function sleepRuns(h: Harness, count: number) {
   const runs = Array.from({ length: count }, () =>
-    h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '2'], Options: { Attach: ['STDOUT'] } }),
+    h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['sleep', '2'],
+      Options: { Attach: ['STDOUT'] },
+    }),
   );
   const replies = await Promise.all(runs);
   return Promise.all(replies.map((r) => interval(h, r.body.Host, r.body.Container!.Id)));
@@ -52,11 +57,17 @@ describe('delivery', () => {
     const reply = h.broker.replyFor(correlationId, 60_000);
     h.broker.publish(
       h.queue,
-      { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '2'], Options: { Attach: ['STDOUT'], Remove: true, Labels: { test: label } } },
+      {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['sleep', '2'],
+        Options: { Attach: ['STDOUT'], Remove: true, Labels: { test: label } },
+      },
       { replyTo: h.broker.replyTo, correlationId },
     );
     // Wait until the container runs: the message has been delivered and is being worked on.
-    const running = async () => (await h!.engines.a.listContainers({ filters: { label: [`test=${label}`] } })).length +
+    const running = async () =>
+      (await h!.engines.a.listContainers({ filters: { label: [`test=${label}`] } })).length +
       (await h!.engines.b.listContainers({ filters: { label: [`test=${label}`] } })).length;
     for (let i = 0; i < 200 && (await running()) === 0; i++) await sleep(50);
     expect(await running()).toBe(1);
@@ -84,7 +95,12 @@ describe('delivery', () => {
     const reply = h.broker.replyFor(correlationId);
     h.broker.publish(
       h.queue,
-      { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo started; sleep 2; echo finished'], Options: { Attach: ['STDOUT'], Remove: true } },
+      {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['sh', '-c', 'echo started; sleep 2; echo finished'],
+        Options: { Attach: ['STDOUT'], Remove: true },
+      },
       { replyTo: h.broker.replyTo, correlationId },
     );
     const worker = h.worker;
@@ -97,9 +113,14 @@ describe('delivery', () => {
 
   /** Starts a `sleep 300` run with a name and waits until its container runs. */
   async function longRun(harness: Harness, name: string) {
-    harness.broker.publish(harness.queue, { Dockercmd: 'run', Image: harness.image, Cmd: ['sleep', '300'], Options: { Name: name, Remove: true } }, { messageId: name });
+    harness.broker.publish(
+      harness.queue,
+      { Dockercmd: 'run', Image: harness.image, Cmd: ['sleep', '300'], Options: { Name: name, Remove: true } },
+      { messageId: name },
+    );
     const running = async () =>
-      (await harness.engines.a.listContainers({ filters: { name: [name] } })).length + (await harness.engines.b.listContainers({ filters: { name: [name] } })).length;
+      (await harness.engines.a.listContainers({ filters: { name: [name] } })).length +
+      (await harness.engines.b.listContainers({ filters: { name: [name] } })).length;
     for (let i = 0; i < 200 && (await running()) === 0; i++) await sleep(50);
     expect(await running()).toBe(1);
   }
@@ -115,7 +136,8 @@ describe('delivery', () => {
     expect(h.worker.stderr).toContain('shutdown timeout passed: unfinished messages go back to the queue');
     // Back in the queue for the next worker, which adopts the container that still runs.
     await expect.poll(() => h!.broker.depth(h!.queue), { timeout: 10_000 }).toBe(1);
-    const engine = (await h.engines.a.listContainers({ filters: { name: [name] } })).length > 0 ? h.engines.a : h.engines.b;
+    const engine =
+      (await h.engines.a.listContainers({ filters: { name: [name] } })).length > 0 ? h.engines.a : h.engines.b;
     expect((await engine.getContainer(name).inspect()).State.Running).toBe(true);
   });
 
@@ -146,7 +168,12 @@ describe('an unreachable engine in the pool', () => {
     const { hostA } = services();
     h = await startHarness('dd-failover', [], `a=${hostA},gone=unix:///tmp/${unique('no-engine')}.sock`);
     for (let i = 0; i < 3; i++) {
-      const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Remove: true } });
+      const { body } = await h.broker.request(h.queue, {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['true'],
+        Options: { Remove: true },
+      });
       expect(body).toMatchObject({ Status: 'ok', Host: 'a', ExitCode: 0 });
     }
     expect(h.worker.stderr).toContain('engine gone does not answer: quarantined until it does');
@@ -167,11 +194,20 @@ describe('an unreachable engine in the pool', () => {
       res.end('{"message":"not here"}');
     });
     await new Promise<void>((resolve) => fake.listen(socket, resolve));
-    h = await startHarness('dd-runfailover', ['--strategy', 'round-robin', '--health-interval', '60'], `a=${hostA},fake=unix://${socket}`);
+    h = await startHarness(
+      'dd-runfailover',
+      ['--strategy', 'round-robin', '--health-interval', '60'],
+      `a=${hostA},fake=unix://${socket}`,
+    );
     const closed = new Promise<void>((resolve) => fake.close(() => resolve()));
     // Round-robin places one of the two runs on the fake engine first.
     for (let i = 0; i < 2; i++) {
-      const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'moved'], Options: { Attach: ['STDOUT'], Remove: true } });
+      const { body } = await h.broker.request(h.queue, {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['echo', 'moved'],
+        Options: { Attach: ['STDOUT'], Remove: true },
+      });
       expect(body).toMatchObject({ Status: 'ok', Host: 'a', Stdout: 'moved\n' });
     }
     const failovers = h.worker.logs().filter((l) => l.msg === 'engine unreachable, trying the next one');
@@ -184,7 +220,11 @@ describe('an unreachable engine in the pool', () => {
 
   it('a stop that cannot ask every engine is retried through the retry queue, then answered and dead-lettered', async () => {
     const { hostA } = services();
-    h = await startHarness('dd-transient', ['--max-retries', '2', '--retry-delay', '0.5'], `a=${hostA},gone=unix:///tmp/${unique('no-engine')}.sock`);
+    h = await startHarness(
+      'dd-transient',
+      ['--max-retries', '2', '--retry-delay', '0.5'],
+      `a=${hostA},gone=unix:///tmp/${unique('no-engine')}.sock`,
+    );
     const worker = h.worker;
     const { body } = await h.broker.request(h.queue, { Dockercmd: 'stop', Container: unique('maybe-on-gone') });
     // Not answered as missing: the container may be on the engine that could not be asked.
@@ -193,14 +233,21 @@ describe('an unreachable engine in the pool', () => {
     const retries = worker.logs().filter((l) => String(l.msg).startsWith('transient failure: retrying'));
     expect(retries.map((l) => l.attempt)).toEqual([1, 2]);
     const dead = await h.broker.take(h.deadLetterQueue);
-    expect(dead.properties.headers).toMatchObject({ 'x-dispatch-attempt': 3, 'x-dispatch-error-code': 'DockerUnavailable' });
+    expect(dead.properties.headers).toMatchObject({
+      'x-dispatch-attempt': 3,
+      'x-dispatch-error-code': 'DockerUnavailable',
+    });
     expect(await h.broker.depth(h.queue)).toBe(0);
     expect(await h.broker.depth(`${h.queue}.retry`)).toBe(0);
   });
 
   it('a message whose retry copy cannot be queued goes back to the queue after the retry delay, never stuck', async () => {
     const { hostA } = services();
-    h = await startHarness('dd-noretryq', ['--max-retries', '1', '--retry-delay', '0.5'], `a=${hostA},gone=unix:///tmp/${unique('no-engine')}.sock`);
+    h = await startHarness(
+      'dd-noretryq',
+      ['--max-retries', '1', '--retry-delay', '0.5'],
+      `a=${hostA},gone=unix:///tmp/${unique('no-engine')}.sock`,
+    );
     const worker = h.worker;
     const retryQueue = `${h.queue}.retry`;
     await h.broker.deleteQueues(retryQueue);
@@ -227,15 +274,23 @@ describe('an unreachable engine in the pool', () => {
     // No reply_to: the reply goes to the default reply queue, which is gone.
     h.broker.publish(
       h.queue,
-      { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'once'], Options: { Attach: ['STDOUT'], Remove: true, Labels: { test: label } } },
+      {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['echo', 'once'],
+        Options: { Attach: ['STDOUT'], Remove: true, Labels: { test: label } },
+      },
       { messageId: unique('kept-msg') },
     );
-    const answeredFromKept = () => worker.logs().some((l) => String(l.msg).startsWith('redelivered: answering with the result kept'));
+    const answeredFromKept = () =>
+      worker.logs().some((l) => String(l.msg).startsWith('redelivered: answering with the result kept'));
     await worker.waitFor(answeredFromKept, 20_000);
     await h.broker.declareQueue(h.replyQueue);
     const reply = TestBroker.parseReply((await h.broker.take(h.replyQueue, 20_000)).content);
     expect(reply).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: 'once\n' });
-    const creates = (await countCreates(h.engines.a, since, [`test=${label}`])) + (await countCreates(h.engines.b, since, [`test=${label}`]));
+    const creates =
+      (await countCreates(h.engines.a, since, [`test=${label}`])) +
+      (await countCreates(h.engines.b, since, [`test=${label}`]));
     expect(creates).toBe(1);
     expect(worker.stdout.split('once').length - 1).toBe(1); // its output was printed once
     await worker.waitFor(() => worker.stderr.includes('"msg":"done"'), 10_000);
@@ -247,7 +302,11 @@ describe('an unreachable engine in the pool', () => {
     h = await startHarness('dd-partial', [], `a=${hostA},gone=unix:///tmp/${unique('no-engine')}.sock`);
     const name = unique('on-a');
     await makeContainer(h.engines.a, h.image, name);
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'remove', Container: name, Options: { Force: true } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'remove',
+      Container: name,
+      Options: { Force: true },
+    });
     expect(body).toMatchObject({ Status: 'ok', Host: 'a' });
     expect(await exists(h.engines.a, name)).toBe(false);
   });

@@ -18,7 +18,9 @@ describe('Engine API calls per message: no more than the direct sequence', () =>
     proxy = await CountingProxy.start(services().hostA, { listenPath: scratchPath(`${unique('dd-calls')}.sock`) });
     h = await startHarness('dd-calls', ['--health-interval', '60'], `a=${proxy.address}`);
     // The inventory is synced once the worker has listed the engine (after opening its event stream).
-    await eventually('the first list', () => Promise.resolve(proxy.counts.get('GET /containers/json') ? true : undefined));
+    await eventually('the first list', () =>
+      Promise.resolve(proxy.counts.get('GET /containers/json') ? true : undefined),
+    );
   });
   afterAll(async () => {
     await h?.cleanup();
@@ -37,7 +39,12 @@ describe('Engine API calls per message: no more than the direct sequence', () =>
 
   it('an attached run with Remove: create, attach, wait, start, remove, as a direct client (5 calls)', async () => {
     proxy.reset();
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'hi'], Options: { Attach: ['STDOUT', 'STDERR'], Remove: true } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['echo', 'hi'],
+      Options: { Attach: ['STDOUT', 'STDERR'], Remove: true },
+    });
     expect(body).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: 'hi\n' });
     expect(calls()).toEqual({
       'POST /containers/create': 1,

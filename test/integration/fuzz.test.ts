@@ -66,7 +66,12 @@ function oddValue(r: Random, depth = 0): unknown {
     case 4:
       return Array.from({ length: r.int(4) }, () => oddValue(r, depth + 1));
     case 5:
-      return Object.fromEntries(Array.from({ length: r.int(4) }, () => [r.pick(['Name', 'Time', 'Force', '__proto__', 'constructor', 'x', 'Options']), oddValue(r, depth + 1)]));
+      return Object.fromEntries(
+        Array.from({ length: r.int(4) }, () => [
+          r.pick(['Name', 'Time', 'Force', '__proto__', 'constructor', 'x', 'Options']),
+          oddValue(r, depth + 1),
+        ]),
+      );
     default:
       return deepNest(r.pick([10, 1000, 3000]));
   }
@@ -81,18 +86,36 @@ function deepNest(levels: number): unknown {
 /** A valid message with one field (top level or in Options) replaced, added or removed. */
 function mutate(base: Record<string, unknown>, r: Random): Record<string, unknown> {
   const message = structuredClone(base);
-  const options = (message.Options && typeof message.Options === 'object' ? message.Options : {}) as Record<string, unknown>;
+  const options = (message.Options && typeof message.Options === 'object' ? message.Options : {}) as Record<
+    string,
+    unknown
+  >;
   const inOptions = r.next() < 0.5 && Object.keys(options).length > 0;
   const target = inOptions ? options : message;
   const keys = Object.keys(target);
-  const key = r.next() < 0.8 && keys.length > 0 ? r.pick(keys) : r.pick(['Bogus', '__proto__', 'dockercmd', 'Container', 'Image', 'Timeout']);
+  const key =
+    r.next() < 0.8 && keys.length > 0
+      ? r.pick(keys)
+      : r.pick(['Bogus', '__proto__', 'dockercmd', 'Container', 'Image', 'Timeout']);
   if (r.next() < 0.1) delete target[key];
   else target[key] = oddValue(r);
   if (inOptions) message.Options = options;
   return message;
 }
 
-const UNICODE = ['🐳', 'مرحبا', 'e\u0301', '\u2028', 'ß', '漢字', '\u00a0', 'tab\there', 'new\nline', '"quoted"', '\\back'];
+const UNICODE = [
+  '🐳',
+  'مرحبا',
+  'e\u0301',
+  '\u2028',
+  'ß',
+  '漢字',
+  '\u00a0',
+  'tab\there',
+  'new\nline',
+  '"quoted"',
+  '\\back',
+];
 
 /** A message valid against its schema, with odd values wherever the schema allows them. */
 function validButOdd(r: Random, image: string): Record<string, unknown> {
@@ -121,9 +144,16 @@ function validButOdd(r: Random, image: string): Record<string, unknown> {
         ...(r.next() < 0.1 ? { Instances: 1 + r.int(3) } : {}),
       };
     case 2:
-      return { Dockercmd: r.pick(['stop', 'kill', 'remove', 'start', 'restart', 'inspect', 'logs', 'wait']), Container: r.pick([name(), `/${name()}`, 'fzabc', '0123456789abcdef01234567']) };
+      return {
+        Dockercmd: r.pick(['stop', 'kill', 'remove', 'start', 'restart', 'inspect', 'logs', 'wait']),
+        Container: r.pick([name(), `/${name()}`, 'fzabc', '0123456789abcdef01234567']),
+      };
     case 3:
-      return { Dockercmd: 'logs', Container: name(), Options: { Tail: r.pick([0, 2 ** 53 - 1]), Since: r.pick([0, 1e12, 2 ** 53]), Timestamps: true } };
+      return {
+        Dockercmd: 'logs',
+        Container: name(),
+        Options: { Tail: r.pick([0, 2 ** 53 - 1]), Since: r.pick([0, 1e12, 2 ** 53]), Timestamps: true },
+      };
     case 4:
       return { Dockercmd: 'list', Options: { All: r.next() < 0.5, Managed: true, Labels: { [text()]: text() } } };
     default:
@@ -153,13 +183,20 @@ function bodies(seed: number, count: number, image: string): Buffer[] {
       // Keep runs short: a valid run only ever runs `true` or `echo`.
       const message = mutate(r.pick(bases), r);
       const cmd: unknown = message.Cmd;
-      if (message.Dockercmd === 'run' && Array.isArray(cmd) && !['true', 'echo'].includes(String(cmd[0]))) message.Cmd = ['echo', ...(cmd.slice(1) as unknown[])];
-      if (message.Dockercmd === 'run' && typeof message.Instances === 'number' && message.Instances > 3) message.Instances = 101;
+      if (message.Dockercmd === 'run' && Array.isArray(cmd) && !['true', 'echo'].includes(String(cmd[0])))
+        message.Cmd = ['echo', ...(cmd.slice(1) as unknown[])];
+      if (message.Dockercmd === 'run' && typeof message.Instances === 'number' && message.Instances > 3)
+        message.Instances = 101;
       return Buffer.from(JSON.stringify(message));
     }
     if (kind < 0.88) return Buffer.from(JSON.stringify(oddValue(r)) ?? 'null');
     // Deeper than JSON.stringify goes: 100,000 levels, inside a message or as the whole body.
-    if (kind < 0.9) return Buffer.from(r.next() < 0.5 ? `{"Dockercmd":"run","Image":"x","Cmd":${'['.repeat(100_000)}${']'.repeat(100_000)}}` : '['.repeat(100_000));
+    if (kind < 0.9)
+      return Buffer.from(
+        r.next() < 0.5
+          ? `{"Dockercmd":"run","Image":"x","Cmd":${'['.repeat(100_000)}${']'.repeat(100_000)}}`
+          : '['.repeat(100_000),
+      );
     return Buffer.from(Array.from({ length: 1 + r.int(64) }, () => r.int(256)).concat(i % 256));
   });
 }
@@ -169,7 +206,16 @@ describe('fuzz: a few hundred odd and hostile messages', () => {
   const COUNT = 300;
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness('dd-fuzz', ['--max-retries', '0', '--prefetch', '16', '--allow-image', 'docker-dispatch-test:*', '--max-message-bytes', '262144']);
+    h = await startHarness('dd-fuzz', [
+      '--max-retries',
+      '0',
+      '--prefetch',
+      '16',
+      '--allow-image',
+      'docker-dispatch-test:*',
+      '--max-message-bytes',
+      '262144',
+    ]);
   });
   afterAll(async () => {
     await h?.cleanup();
@@ -189,9 +235,14 @@ describe('fuzz: a few hundred odd and hostile messages', () => {
       },
       { noAck: true },
     );
-    for (const { body, correlationId } of sent) h.broker.publish(h.queue, body, { replyTo: listen.queue, correlationId });
+    for (const { body, correlationId } of sent)
+      h.broker.publish(h.queue, body, { replyTo: listen.queue, correlationId });
 
-    await eventually('a reply to every message', () => Promise.resolve(sent.every((s) => replies.has(s.correlationId)) ? true : undefined), 240_000);
+    await eventually(
+      'a reply to every message',
+      () => Promise.resolve(sent.every((s) => replies.has(s.correlationId)) ? true : undefined),
+      240_000,
+    );
     await sleep(2000); // room for a second reply, which must not come
     expect(h.worker.child.exitCode).toBeNull();
 
@@ -208,24 +259,50 @@ describe('fuzz: a few hundred odd and hostile messages', () => {
       } catch {
         named = undefined;
       }
-      if (typeof named === 'string' && reply.Dockercmd !== undefined) expect(named.startsWith(reply.Dockercmd.replace(/…$/, ''))).toBe(true);
+      if (typeof named === 'string' && reply.Dockercmd !== undefined)
+        expect(named.startsWith(reply.Dockercmd.replace(/…$/, ''))).toBe(true);
       if (reply.Status === 'error') errors.push(reply);
     }
     expect(h.broker.invalidReplies).toEqual([]);
     // Every error was dead-lettered (nothing is retried with --max-retries 0), and nothing is left unacked.
-    await eventually('every error reply dead-lettered', async () => ((await h.broker.depth(h.deadLetterQueue)) === errors.length ? true : undefined), 10_000);
+    await eventually(
+      'every error reply dead-lettered',
+      async () => ((await h.broker.depth(h.deadLetterQueue)) === errors.length ? true : undefined),
+      10_000,
+    );
     expect(await h.broker.depth(h.queue)).toBe(0);
     expect(await h.worker.stop()).toBe(0);
     expect(await h.broker.depth(h.queue)).toBe(0);
     const codes = errors.map((e) => e.Error!.Code);
     // What the fuzz found, for the record: the codes it met.
-    console.info(`fuzz seed ${SEED}: ${COUNT} messages, ${COUNT - errors.length} ok, errors by code ${JSON.stringify(Object.fromEntries([...new Set(codes)].map((c) => [c, codes.filter((x) => x === c).length])))}`);
+    console.info(
+      `fuzz seed ${SEED}: ${COUNT} messages, ${COUNT - errors.length} ok, errors by code ${JSON.stringify(Object.fromEntries([...new Set(codes)].map((c) => [c, codes.filter((x) => x === c).length])))}`,
+    );
     // Codes a message may earn by itself; never DockerUnavailable, which is retried and counts against an engine's
     // health (a message asking for PidsLimit 2^31 made the engines answer 500 until the schema bounded it).
-    const messageCaused = ['InvalidJson', 'InvalidMessage', 'Denied', 'ContainerNotFound', 'ImageNotFound', 'DockerError', 'Conflict', 'NoMatchingHost', 'Timeout'];
-    expect(errors.filter((e) => !messageCaused.includes(e.Error!.Code)).map((e) => `${e.Error!.Code}: ${e.Error!.Message}`)).toEqual([]);
+    const messageCaused = [
+      'InvalidJson',
+      'InvalidMessage',
+      'Denied',
+      'ContainerNotFound',
+      'ImageNotFound',
+      'DockerError',
+      'Conflict',
+      'NoMatchingHost',
+      'Timeout',
+    ];
+    expect(
+      errors.filter((e) => !messageCaused.includes(e.Error!.Code)).map((e) => `${e.Error!.Code}: ${e.Error!.Message}`),
+    ).toEqual([]);
     // A bug shows as an "unexpected error": there must be none.
-    expect(errors.filter((e) => e.Error!.Message.includes('unexpected error')).map((e) => e.Error!.Message)).toEqual([]);
-    expect(h.worker.logs().filter((l) => String(l.msg).includes('a bug')).map((l) => l.msg)).toEqual([]);
+    expect(errors.filter((e) => e.Error!.Message.includes('unexpected error')).map((e) => e.Error!.Message)).toEqual(
+      [],
+    );
+    expect(
+      h.worker
+        .logs()
+        .filter((l) => String(l.msg).includes('a bug'))
+        .map((l) => l.msg),
+    ).toEqual([]);
   }, 300_000);
 });

@@ -111,7 +111,8 @@ describe('an engine that fails in the middle of a request', () => {
       if (req.url?.endsWith('/_ping')) return res.end('OK');
       if (req.url?.endsWith('/version')) return res.end('{"Version":"fake","ApiVersion":"1.41"}');
       if (req.url?.includes('/containers/json')) return res.end('[]');
-      if (req.url?.includes('/events')) return void res.writeHead(200, { 'Content-Type': 'application/json' }).flushHeaders();
+      if (req.url?.includes('/events'))
+        return void res.writeHead(200, { 'Content-Type': 'application/json' }).flushHeaders();
       if (req.url?.includes('/closed/')) return void req.socket.destroy();
       if (req.url?.includes('/reset/')) return void req.socket.resetAndDestroy();
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
@@ -120,7 +121,11 @@ describe('an engine that fails in the middle of a request', () => {
     });
     await new Promise<void>((resolve) => fake!.listen(0, '127.0.0.1', resolve));
     const port = (fake.address() as net.AddressInfo).port;
-    h = await startHarness('dd-breaking', ['--max-retries', '0', '--health-interval', '60'], `a=${hostA},broken=tcp://127.0.0.1:${port}`);
+    h = await startHarness(
+      'dd-breaking',
+      ['--max-retries', '0', '--health-interval', '60'],
+      `a=${hostA},broken=tcp://127.0.0.1:${port}`,
+    );
     for (const container of ['half', 'closed', 'reset']) {
       const { body } = await h.broker.request(h.queue, { Dockercmd: 'inspect', Container: container });
       expect(body).toMatchObject({ Status: 'error', Error: { Code: 'DockerUnavailable' } });
@@ -128,7 +133,12 @@ describe('an engine that fails in the middle of a request', () => {
       await h.broker.take(h.deadLetterQueue);
     }
     expect(h.worker.child.exitCode).toBeNull();
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'still here'], Options: { Host: 'a', Attach: ['STDOUT'], Remove: true } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['echo', 'still here'],
+      Options: { Host: 'a', Attach: ['STDOUT'], Remove: true },
+    });
     expect(body).toMatchObject({ Status: 'ok', Stdout: 'still here\n' });
   });
 });
@@ -143,13 +153,23 @@ describe('durations longer than Node keeps a timer', () => {
   });
 
   it('a run with a 30-day Timeout that exits at once is answered ok', async () => {
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Timeout: 30 * 24 * 3600, Remove: true } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['true'],
+      Options: { Timeout: 30 * 24 * 3600, Remove: true },
+    });
     expect(body).toMatchObject({ Status: 'ok', ExitCode: 0 });
   });
 
   it('a run with a 2-second Timeout still times out', async () => {
     const cmd = ['sh', '-c', 'trap "exit 143" TERM; sleep 60 & wait'];
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: cmd, Options: { Timeout: 2, Remove: true } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: cmd,
+      Options: { Timeout: 2, Remove: true },
+    });
     expect(body).toMatchObject({ Status: 'error', Error: { Code: 'Timeout' } });
     await h.broker.take(h.deadLetterQueue);
   });

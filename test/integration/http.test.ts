@@ -38,13 +38,22 @@ describe('the HTTP endpoint (--http-port)', () => {
       const { status: code, text } = await getText(`${url}readyz`);
       return code === 200 ? (JSON.parse(text) as unknown) : undefined;
     });
-    expect(ready).toEqual({ ready: true, reasons: [], worker: 'running', amqp: 'connected', engines: { a: 'healthy', b: 'healthy' } });
+    expect(ready).toEqual({
+      ready: true,
+      reasons: [],
+      worker: 'running',
+      amqp: 'connected',
+      engines: { a: 'healthy', b: 'healthy' },
+    });
   });
 
   it('counts messages by command and outcome in /metrics, with their durations and replies', async () => {
     const ok = await h.broker.request(h.queue, run(unique('m-ok'), ['echo', 'hi']));
     expect(ok.body.Status).toBe('ok');
-    const missing = await h.broker.request(h.queue, run(unique('m-missing'), ['true'], 'docker-dispatch-test:no-such-tag'));
+    const missing = await h.broker.request(
+      h.queue,
+      run(unique('m-missing'), ['true'], 'docker-dispatch-test:no-such-tag'),
+    );
     expect(missing.body.Error?.Code).toBe('ImageNotFound');
     const invalid = await h.broker.request(h.queue, { Dockercmd: 'explode' });
     expect(invalid.body.Error?.Code).toBe('InvalidMessage');
@@ -52,7 +61,9 @@ describe('the HTTP endpoint (--http-port)', () => {
     // n.b. the worker counts a message as finished just after its reply is confirmed: wait for the last count.
     const text = await eventually('the unknown command to be counted as finished', async () => {
       const t = await metrics();
-      return sample(t, 'docker_dispatch_messages_finished_total{command="unknown",outcome="dead-lettered"}') === 1 ? t : undefined;
+      return sample(t, 'docker_dispatch_messages_finished_total{command="unknown",outcome="dead-lettered"}') === 1
+        ? t
+        : undefined;
     });
     expect(sample(text, 'docker_dispatch_messages_received_total{command="run"}')).toBe(2);
     expect(sample(text, 'docker_dispatch_messages_received_total{command="unknown"}')).toBe(1);
@@ -62,7 +73,9 @@ describe('the HTTP endpoint (--http-port)', () => {
     expect(sample(text, 'docker_dispatch_replies_published_total{command="run",status="ok"}')).toBe(1);
     expect(sample(text, 'docker_dispatch_replies_published_total{command="run",status="error"}')).toBe(1);
     expect(sample(text, 'docker_dispatch_command_duration_seconds_count{command="run",outcome="ok"}')).toBe(1);
-    expect(sample(text, 'docker_dispatch_command_duration_seconds_bucket{le="14400",command="run",outcome="ok"}')).toBe(1);
+    expect(sample(text, 'docker_dispatch_command_duration_seconds_bucket{le="14400",command="run",outcome="ok"}')).toBe(
+      1,
+    );
     expect(sample(text, 'docker_dispatch_messages_in_progress{command="run"}')).toBe(0);
     expect(sample(text, 'docker_dispatch_amqp_connected')).toBe(1);
     expect(sample(text, 'docker_dispatch_engine_up{engine="a"}')).toBe(1);
@@ -76,8 +89,15 @@ describe('the HTTP endpoint (--http-port)', () => {
 
   it('shows a running command in progress with its engine and container, then among the recent results', async () => {
     const name = unique('m-sleep');
-    const reply = h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '300'], Options: { Name: name, Remove: true } });
-    const job = await eventually('the run to show in progress with its container', async () => (await status()).inProgress.find((j) => j.container === name));
+    const reply = h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['sleep', '300'],
+      Options: { Name: name, Remove: true },
+    });
+    const job = await eventually('the run to show in progress with its container', async () =>
+      (await status()).inProgress.find((j) => j.container === name),
+    );
     expect(job).toMatchObject({ command: 'run', image: h.image, container: name });
     expect(['a', 'b']).toContain(job.host);
     expect(sample(await metrics(), 'docker_dispatch_messages_in_progress{command="run"}')).toBe(1);
@@ -90,15 +110,22 @@ describe('the HTTP endpoint (--http-port)', () => {
     const stopped = await h.broker.request(h.queue, { Dockercmd: 'stop', Container: name, Options: { Time: 0 } });
     expect(stopped.body.Status).toBe('ok');
     expect((await reply).body).toMatchObject({ Status: 'ok', ExitCode: 137 });
-    const result = await eventually('the run among the recent results', async () => (await status()).recent.find((r) => r.container === name && r.command === 'run'));
+    const result = await eventually('the run among the recent results', async () =>
+      (await status()).recent.find((r) => r.container === name && r.command === 'run'),
+    );
     expect(result).toMatchObject({ settlement: 'ok', status: 'ok', exitCode: 137, host: job.host });
     expect((await status()).inProgress.find((j) => j.container === name)).toBeUndefined();
   });
 
   it('keeps the first lines of output for the status page', async () => {
     const name = unique('m-lines');
-    await h.broker.request(h.queue, run(name, ['sh', '-c', 'for i in $(seq 1 30); do echo line $i; done; echo oops >&2']));
-    const result = await eventually('the result', async () => (await status()).recent.find((r) => r.container === name));
+    await h.broker.request(
+      h.queue,
+      run(name, ['sh', '-c', 'for i in $(seq 1 30); do echo line $i; done; echo oops >&2']),
+    );
+    const result = await eventually('the result', async () =>
+      (await status()).recent.find((r) => r.container === name),
+    );
     expect(result.stdout).toBe(`${Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n')}\n…`);
     expect(result.stderr).toBe('oops');
   });
@@ -112,7 +139,9 @@ describe('the HTTP endpoint at start-up', () => {
       const second = WorkerProcess.spawn(['-q', unique('dd-http-busy2'), '--http-port', port, h.hosts, h.amqpUrl]);
       expect(await second.exited).toBe(1);
       // n.b. the last line: warnings may come before it.
-      expect(second.stderr.trimEnd().split('\n').at(-1)).toBe(`docker-dispatch: cannot serve HTTP on 127.0.0.1:${port}: the port is in use: choose another --http-port`);
+      expect(second.stderr.trimEnd().split('\n').at(-1)).toBe(
+        `docker-dispatch: cannot serve HTTP on 127.0.0.1:${port}: the port is in use: choose another --http-port`,
+      );
     } finally {
       await h.cleanup();
     }
@@ -121,7 +150,12 @@ describe('the HTTP endpoint at start-up', () => {
 
 describe('the HTTP endpoint when start-up fails', () => {
   it('prints only the error line, not the status page address', async () => {
-    const worker = WorkerProcess.spawn(['--http-port', '0', `a=${services().hostA}`, 'amqp://guest:guest@127.0.0.1:1/']);
+    const worker = WorkerProcess.spawn([
+      '--http-port',
+      '0',
+      `a=${services().hostA}`,
+      'amqp://guest:guest@127.0.0.1:1/',
+    ]);
     expect(await worker.exited).toBe(1);
     expect(worker.stderr).toMatch(/^docker-dispatch: cannot connect to RabbitMQ at [^\n]*ECONNREFUSED[^\n]*\n$/);
   });
@@ -133,7 +167,12 @@ describe('readiness while shutting down', () => {
     try {
       const url = await statusUrl(h.worker);
       const name = unique('m-drain');
-      const reply = h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '300'], Options: { Name: name, Remove: true } });
+      const reply = h.broker.request(h.queue, {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['sleep', '300'],
+        Options: { Name: name, Remove: true },
+      });
       await eventually('the run to be in progress', async () => {
         const doc = JSON.parse((await getText(`${url}api/status`)).text) as StatusDocument;
         return doc.inProgress.find((j) => j.container === name);
@@ -143,10 +182,14 @@ describe('readiness while shutting down', () => {
         const { status: code, text } = await getText(`${url}readyz`);
         return code === 503 ? (JSON.parse(text) as { reasons: string[]; worker: string }) : undefined;
       });
-      expect(draining).toMatchObject({ worker: 'draining', reasons: ['the worker is shutting down: it takes no new messages'] });
+      expect(draining).toMatchObject({
+        worker: 'draining',
+        reasons: ['the worker is shutting down: it takes no new messages'],
+      });
       expect((await getText(`${url}healthz`)).status).toBe(200);
       // Let the run end: the worker replies, acks and exits.
-      const engine = (await h.engines.a.listContainers({ filters: { name: [name] } })).length > 0 ? h.engines.a : h.engines.b;
+      const engine =
+        (await h.engines.a.listContainers({ filters: { name: [name] } })).length > 0 ? h.engines.a : h.engines.b;
       await engine.getContainer(name).stop({ t: 0 });
       expect((await reply).body).toMatchObject({ Status: 'ok', ExitCode: 137 });
       expect(await h.worker.exited).toBe(0);

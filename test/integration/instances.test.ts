@@ -38,7 +38,12 @@ describe('"Instances": N on a run', () => {
   });
 
   it('without waiting, replies once all N have started', async () => {
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '300'], Instances: 3 });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['sleep', '300'],
+      Instances: 3,
+    });
     expect(body.Status).toBe('ok');
     expect(body.Containers).toHaveLength(3);
     for (const c of body.Containers ?? []) {
@@ -74,7 +79,13 @@ describe('"Instances": N on a run', () => {
   });
 
   it('send exits with the first non-zero instance exit code', async () => {
-    const message = { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'exit 4'], Instances: 2, Options: { Remove: true } };
+    const message = {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['sh', '-c', 'exit 4'],
+      Instances: 2,
+      Options: { Remove: true },
+    };
     const run = await runClient(['send', '-q', h.queue, h.amqpUrl, JSON.stringify(message)]);
     expect(run.code).toBe(4);
   });

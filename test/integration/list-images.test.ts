@@ -41,7 +41,13 @@ describe('list and images across all engines, one of them unreachable', () => {
     expect(body.Warnings?.[0]).toContain('dead');
     const containers = [...(body.Containers ?? [])].sort((x, y) => x.Host.localeCompare(y.Host));
     expect(containers).toHaveLength(2);
-    expect(containers[0]).toMatchObject({ Host: 'a', Name: onA, Image: h.image, State: 'running', Labels: { 'test.tag': tag } });
+    expect(containers[0]).toMatchObject({
+      Host: 'a',
+      Name: onA,
+      Image: h.image,
+      State: 'running',
+      Labels: { 'test.tag': tag },
+    });
     expect(containers[0]!.Status).toMatch(/^Up/);
     expect(containers[0]!.Id).toMatch(/^[0-9a-f]{64}$/);
     expect(containers[1]).toMatchObject({ Host: 'b', Name: onB, State: 'running' });
@@ -52,7 +58,10 @@ describe('list and images across all engines, one of them unreachable', () => {
     const tag = unique('tag');
     await labelled('a', tag);
     const stopped = await labelled('b', tag, false);
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'list', Options: { All: true, Labels: { 'test.tag': tag } } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'list',
+      Options: { All: true, Labels: { 'test.tag': tag } },
+    });
     expect(body.Containers).toHaveLength(2);
     expect(body.Containers).toContainEqual(expect.objectContaining({ Host: 'b', Name: stopped, State: 'created' }));
   });
@@ -67,9 +76,15 @@ describe('list and images across all engines, one of them unreachable', () => {
       Options: { Name: unique('managed'), Labels: { 'test.tag': tag } },
     });
     expect(run.body.Status).toBe('ok');
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'list', Options: { Managed: true, Labels: { 'test.tag': tag } } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'list',
+      Options: { Managed: true, Labels: { 'test.tag': tag } },
+    });
     expect(body.Containers).toEqual([expect.objectContaining({ Host: run.body.Host, Id: run.body.Container!.Id })]);
-    expect(body.Containers?.[0]?.Labels).toMatchObject({ 'docker-dispatch.managed': 'true', 'docker-dispatch.queue': h.queue });
+    expect(body.Containers?.[0]?.Labels).toMatchObject({
+      'docker-dispatch.managed': 'true',
+      'docker-dispatch.queue': h.queue,
+    });
   });
 
   it('images lists the images of every engine and names the unreachable one', async () => {

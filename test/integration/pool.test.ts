@@ -22,7 +22,10 @@ describe('placement', () => {
 
   it('pins a run to the engine named by Options.Host', async () => {
     for (const host of ['b', 'a', 'b']) {
-      expect((await h.broker.request(h.queue, echoRun(h.image, { Host: host }))).body).toMatchObject({ Status: 'ok', Host: host });
+      expect((await h.broker.request(h.queue, echoRun(h.image, { Host: host }))).body).toMatchObject({
+        Status: 'ok',
+        Host: host,
+      });
     }
   });
 
@@ -44,7 +47,9 @@ describe('placement', () => {
     const { body } = await h.broker.request(h.queue, echoRun(h.image, { Constraints: { zone: 'east', disk: 'ssd' } }));
     expect(body).toMatchObject({ Status: 'error', Error: { Code: 'NoMatchingHost' } });
     expect(body.Error?.Message).toContain('"zone":"east"');
-    expect((await h.broker.take(h.deadLetterQueue)).properties.headers?.['x-dispatch-error-code']).toBe('NoMatchingHost');
+    expect((await h.broker.take(h.deadLetterQueue)).properties.headers?.['x-dispatch-error-code']).toBe(
+      'NoMatchingHost',
+    );
   });
 
   it('the hosts command lists every engine with its address, labels, health, running containers and version', async () => {
@@ -79,7 +84,9 @@ describe('hosts file and reload', () => {
     const worker = WorkerProcess.spawn(['--hosts', file, services().amqpUrl]);
     expect(await worker.exited).toBe(1);
     expect(worker.stderr.trim().split('\n')).toHaveLength(1);
-    expect(worker.stderr).toContain(`invalid hosts file ${file}: [0].Address is required; [0].Labels.x must be a string`);
+    expect(worker.stderr).toContain(
+      `invalid hosts file ${file}: [0].Address is required; [0].Labels.x must be a string`,
+    );
   });
 
   it('on SIGHUP re-reads the hosts file: new engines join, changed ones change, removed ones take no new work, work in flight goes on', async () => {
@@ -88,14 +95,26 @@ describe('hosts file and reload', () => {
     h = await startHarness('dd-reload', ['--hosts', file], '');
     expect((await h.broker.request(h.queue, echoRun(h.image, { Host: 'b' }))).body.Error?.Code).toBe('InvalidMessage');
 
-    writeFileSync(file, JSON.stringify([{ Name: 'a', Address: hostA, MaxContainers: 5 }, { Name: 'b', Address: hostB }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { Name: 'a', Address: hostA, MaxContainers: 5 },
+        { Name: 'b', Address: hostB },
+      ]),
+    );
     h.worker.child.kill('SIGHUP');
     const worker = h.worker;
     await worker.waitFor(() => worker.stderr.includes('SIGHUP: re-read'));
-    expect((await h.broker.request(h.queue, echoRun(h.image, { Host: 'b' }))).body).toMatchObject({ Status: 'ok', Host: 'b' });
+    expect((await h.broker.request(h.queue, echoRun(h.image, { Host: 'b' }))).body).toMatchObject({
+      Status: 'ok',
+      Host: 'b',
+    });
     // A changed entry takes effect: a now has a capacity, which the hosts reply shows.
     const before = (await h.broker.request(h.queue, { Dockercmd: 'hosts' })).body;
-    expect(before.Hosts?.map((e) => [e.Name, e.Capacity])).toEqual([['a', 5], ['b', undefined]]);
+    expect(before.Hosts?.map((e) => [e.Name, e.Capacity])).toEqual([
+      ['a', 5],
+      ['b', undefined],
+    ]);
 
     // A run in flight on a is not disturbed when a leaves the pool.
     const inFlight = h.broker.request(h.queue, {
@@ -141,26 +160,53 @@ describe('reload and the HTTP side', () => {
     const reloads = () => worker.stderr.split('SIGHUP: re-read').length - 1;
     const running = async (engine: string) => ({
       metrics: sample((await getText(`${url}metrics`)).text, `docker_dispatch_containers_running{engine="${engine}"}`),
-      status: (JSON.parse((await getText(`${url}api/status`)).text) as { engines: { id: string; running: number }[] }).engines.find((e) => e.id === engine)?.running,
+      status: (
+        JSON.parse((await getText(`${url}api/status`)).text) as { engines: { id: string; running: number }[] }
+      ).engines.find((e) => e.id === engine)?.running,
     });
 
-    writeFileSync(file, JSON.stringify([{ Name: 'a', Address: hostA }, { Name: 'b', Address: hostB }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { Name: 'a', Address: hostA },
+        { Name: 'b', Address: hostB },
+      ]),
+    );
     h.worker.child.kill('SIGHUP');
     await worker.waitFor(() => reloads() === 1);
-    const inFlight = h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo begun; sleep 4'], Options: { Attach: ['STDOUT'], Remove: true, Host: 'b' } });
+    const inFlight = h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['sh', '-c', 'echo begun; sleep 4'],
+      Options: { Attach: ['STDOUT'], Remove: true, Host: 'b' },
+    });
     await worker.waitFor(() => worker.stdout.includes('| begun'));
-    const seen = await eventually('b running in /metrics and /api/status', async () => {
-      const now = await running('b');
-      return (now.metrics ?? 0) >= 1 && (now.status ?? 0) >= 1 ? now : undefined;
-    }, 5000);
+    const seen = await eventually(
+      'b running in /metrics and /api/status',
+      async () => {
+        const now = await running('b');
+        return (now.metrics ?? 0) >= 1 && (now.status ?? 0) >= 1 ? now : undefined;
+      },
+      5000,
+    );
     expect(seen.metrics).toBe(seen.status);
 
     // a, changed: the same engine behind a proxy that counts what reaches it.
     proxy = await CountingProxy.start(hostA);
-    writeFileSync(file, JSON.stringify([{ Name: 'a', Address: proxy.address }, { Name: 'b', Address: hostB }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { Name: 'a', Address: proxy.address },
+        { Name: 'b', Address: hostB },
+      ]),
+    );
     h.worker.child.kill('SIGHUP');
     await worker.waitFor(() => reloads() === 2);
-    await eventually('a asked at its new address', () => Promise.resolve(proxy!.counts.get('GET /events') ? true : undefined), 5000);
+    await eventually(
+      'a asked at its new address',
+      () => Promise.resolve(proxy!.counts.get('GET /events') ? true : undefined),
+      5000,
+    );
 
     writeFileSync(file, JSON.stringify([{ Name: 'b', Address: hostB }]));
     h.worker.child.kill('SIGHUP');
@@ -176,7 +222,11 @@ describe('TLS engines', () => {
     const tls = ['--tls-ca', `${dir}/ca.pem`, '--tls-cert', `${dir}/cert.pem`, '--tls-key', `${dir}/key.pem`];
     const h = await startHarness('dd-tls', tls, `secure=${address}`);
     try {
-      expect((await h.broker.request(h.queue, echoRun(h.image))).body).toMatchObject({ Status: 'ok', Host: 'secure', Stdout: 'hi\n' });
+      expect((await h.broker.request(h.queue, echoRun(h.image))).body).toMatchObject({
+        Status: 'ok',
+        Host: 'secure',
+        Stdout: 'hi\n',
+      });
     } finally {
       await h.cleanup();
     }
@@ -184,7 +234,13 @@ describe('TLS engines', () => {
 
   it('takes per-engine Tls files from the hosts file', async () => {
     const { address, dir } = tlsEngine();
-    const file = hostsFile([{ Name: 'secure', Address: address, Tls: { Ca: `${dir}/ca.pem`, Cert: `${dir}/cert.pem`, Key: `${dir}/key.pem` } }]);
+    const file = hostsFile([
+      {
+        Name: 'secure',
+        Address: address,
+        Tls: { Ca: `${dir}/ca.pem`, Cert: `${dir}/cert.pem`, Key: `${dir}/key.pem` },
+      },
+    ]);
     const h = await startHarness('dd-tls-file', ['--hosts', file], '');
     try {
       expect((await h.broker.request(h.queue, echoRun(h.image))).body).toMatchObject({ Status: 'ok', Host: 'secure' });
@@ -196,11 +252,19 @@ describe('TLS engines', () => {
   it('refuses an engine whose certificate does not verify against the CA it was given', async () => {
     const { address, dir } = tlsEngine();
     const worker = WorkerProcess.spawn([
-      '--tls-ca', `${dir}/other-ca.pem`, '--tls-cert', `${dir}/cert.pem`, '--tls-key', `${dir}/key.pem`,
-      `secure=${address}`, services().amqpUrl,
+      '--tls-ca',
+      `${dir}/other-ca.pem`,
+      '--tls-cert',
+      `${dir}/cert.pem`,
+      '--tls-key',
+      `${dir}/key.pem`,
+      `secure=${address}`,
+      services().amqpUrl,
     ]);
     expect(await worker.exited).toBe(1);
-    expect(worker.stderr).toMatch(/no Docker engine answers: secure \(https:\/\/127\.0\.0\.1:23752\): .*(certificate|self.signed)/i);
+    expect(worker.stderr).toMatch(
+      /no Docker engine answers: secure \(https:\/\/127\.0\.0\.1:23752\): .*(certificate|self.signed)/i,
+    );
   });
 
   it('says which TLS file it cannot read', async () => {
@@ -210,4 +274,3 @@ describe('TLS engines', () => {
     expect(worker.stderr).toContain('cannot read the TLS CA of engine secure (/nonexistent/ca.pem)');
   });
 });
-

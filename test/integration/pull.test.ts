@@ -53,7 +53,11 @@ describe('pull, and runs that pull their image, against a local registry', () =>
   });
 
   it('pull from a registry that cannot be reached is PullFailed with the reason', async () => {
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'pull', Image: '127.0.0.1:5999/nothing:here', Options: { Host: 'b' } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'pull',
+      Image: '127.0.0.1:5999/nothing:here',
+      Options: { Host: 'b' },
+    });
     expect(body).toMatchObject({ Status: 'error', Error: { Code: 'PullFailed' } });
     expect(body.Error?.Message).toMatch(/connection refused/i);
     await h.broker.take(h.deadLetterQueue);
@@ -75,7 +79,11 @@ describe('pull, and runs that pull their image, against a local registry', () =>
   it('a run with Options.Pull never and a missing image is ImageNotFound, and nothing is pulled', async () => {
     const reference = await pushToRegistry(h.engines.a, h.image, repo, 'never');
     images.push(reference);
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: reference, Options: { Host: 'b', Pull: 'never' } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: reference,
+      Options: { Host: 'b', Pull: 'never' },
+    });
     expect(body).toMatchObject({ Status: 'error', Host: 'b', Error: { Code: 'ImageNotFound' } });
     await h.broker.take(h.deadLetterQueue);
     await expect(h.engines.b.getImage(reference).inspect()).rejects.toMatchObject({ statusCode: 404 });
@@ -94,7 +102,11 @@ describe('pull, and runs that pull their image, against a local registry', () =>
     const reference = await pushToRegistry(h.engines.a, h.image, repo, 'always');
     images.push(reference);
     await h.broker.request(h.queue, { Dockercmd: 'pull', Image: reference, Options: { Host: 'b' } });
-    const marker = await h.engines.a.createContainer({ Image: h.image, Cmd: ['sh', '-c', 'echo v2 > /marker'], HostConfig: { NetworkMode: 'none' } });
+    const marker = await h.engines.a.createContainer({
+      Image: h.image,
+      Cmd: ['sh', '-c', 'echo v2 > /marker'],
+      HostConfig: { NetworkMode: 'none' },
+    });
     await marker.start();
     await marker.wait();
     await marker.commit({ repo: `${registryAddress()}/${repo}`, tag: 'always' });

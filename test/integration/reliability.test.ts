@@ -24,7 +24,12 @@ describe('timeouts, caps and adoption', () => {
       Cmd: ['sh', '-c', "trap 'echo stopping; exit 143' TERM; echo started; while true; do sleep 0.1; done"],
       Options: { Name: name, Attach: ['STDOUT'], Remove: true, Timeout: 1 },
     });
-    expect(body).toMatchObject({ Status: 'error', Error: { Code: 'Timeout' }, ExitCode: 143, Stdout: 'started\nstopping\n' });
+    expect(body).toMatchObject({
+      Status: 'error',
+      Error: { Code: 'Timeout' },
+      ExitCode: 143,
+      Stdout: 'started\nstopping\n',
+    });
     expect(body.Error?.Message).toContain('Options.Timeout (1 s)');
     expect((await h.broker.take(h.deadLetterQueue)).properties.headers?.['x-dispatch-error-code']).toBe('Timeout');
     const engine = body.Host === 'a' ? h.engines.a : h.engines.b;
@@ -63,7 +68,9 @@ describe('timeouts, caps and adoption', () => {
   it('refuses a message larger than --max-message-bytes before parsing it', async () => {
     const { body } = await h.broker.request(h.queue, Buffer.alloc(300_000, 'x'));
     expect(body).toMatchObject({ Status: 'error', Error: { Code: 'InvalidMessage' } });
-    expect(body.Error?.Message).toContain('300000 bytes, more than the 200000 this worker accepts (--max-message-bytes)');
+    expect(body.Error?.Message).toContain(
+      '300000 bytes, more than the 200000 this worker accepts (--max-message-bytes)',
+    );
     expect((await h.broker.take(h.deadLetterQueue)).content.length).toBe(300_000);
   });
 
@@ -80,10 +87,21 @@ describe('timeouts, caps and adoption', () => {
     await earlier.wait();
     const { body } = await h.broker.request(
       h.queue,
-      { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'a second run'], Options: { Attach: ['STDOUT'], Remove: true } },
+      {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['echo', 'a second run'],
+        Options: { Attach: ['STDOUT'], Remove: true },
+      },
       { messageId },
     );
-    expect(body).toMatchObject({ Status: 'ok', Host: 'b', ExitCode: 4, Stdout: 'from the earlier attempt\n', Container: { Id: earlier.id } });
+    expect(body).toMatchObject({
+      Status: 'ok',
+      Host: 'b',
+      ExitCode: 4,
+      Stdout: 'from the earlier attempt\n',
+      Container: { Id: earlier.id },
+    });
     expect(await exists(h.engines.b, earlier.id)).toBe(false); // Remove still applies
     const label = [`docker-dispatch.message-id=${messageId}`];
     expect((await countCreates(h.engines.a, since, label)) + (await countCreates(h.engines.b, since, label))).toBe(1);
@@ -104,7 +122,13 @@ describe('timeouts, caps and adoption', () => {
       { Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Attach: ['STDOUT'] } },
       { correlationId: messageId },
     );
-    expect(body).toMatchObject({ Status: 'ok', Host: 'a', ExitCode: 2, Stdout: 'one\ntwo\n', Container: { Id: earlier.id } });
+    expect(body).toMatchObject({
+      Status: 'ok',
+      Host: 'a',
+      ExitCode: 2,
+      Stdout: 'one\ntwo\n',
+      Container: { Id: earlier.id },
+    });
   });
 
   it('starts a container an earlier attempt created but never started, instead of creating another', async () => {
@@ -120,7 +144,12 @@ describe('timeouts, caps and adoption', () => {
     });
     const { body } = await h.broker.request(
       h.queue,
-      { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'started at last'], Options: { Name: name, Attach: ['STDOUT'], Remove: true } },
+      {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['echo', 'started at last'],
+        Options: { Name: name, Attach: ['STDOUT'], Remove: true },
+      },
       { messageId },
     );
     expect(body).toMatchObject({ Status: 'ok', ExitCode: 0, Container: { Id: earlier.id, Name: name } });
@@ -132,7 +161,12 @@ describe('timeouts, caps and adoption', () => {
   it('runs one container for a message published twice with the same message id, and answers both', async () => {
     const messageId = unique('twice');
     const since = now();
-    const message = { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'sleep 1; echo once'], Options: { Attach: ['STDOUT'] } };
+    const message = {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['sh', '-c', 'sleep 1; echo once'],
+      Options: { Attach: ['STDOUT'] },
+    };
     const [first, second] = await Promise.all([
       h.broker.request(h.queue, message, { messageId, correlationId: `${messageId}-1` }),
       h.broker.request(h.queue, message, { messageId, correlationId: `${messageId}-2` }),
@@ -153,9 +187,21 @@ describe('broker URLs and start-up', () => {
     const { amqpUrl, hostA, image } = services();
     const queue = unique('dd-urls');
     const broker = await TestBroker.connect(amqpUrl);
-    const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', `a=${hostA}`, `amqp://guest:guest@127.0.0.1:1,${amqpUrl}`]);
+    const worker = await WorkerProcess.start([
+      '-q',
+      queue,
+      '--network',
+      'none',
+      `a=${hostA}`,
+      `amqp://guest:guest@127.0.0.1:1,${amqpUrl}`,
+    ]);
     try {
-      const { body } = await broker.request(queue, { Dockercmd: 'run', Image: image, Cmd: ['true'], Options: { Remove: true } });
+      const { body } = await broker.request(queue, {
+        Dockercmd: 'run',
+        Image: image,
+        Cmd: ['true'],
+        Options: { Remove: true },
+      });
       expect(body).toMatchObject({ Status: 'ok', ExitCode: 0 });
     } finally {
       await worker.stop();
@@ -169,10 +215,17 @@ describe('broker URLs and start-up', () => {
     const queue = unique('dd-reconcile');
     const { dockerClient } = await import('../support/services.js');
     const docker = dockerClient(hostA);
-    const left = await docker.createContainer({ Image: image, Cmd: ['true'], Labels: workerLabels(queue, 'old', 'a'), HostConfig: { NetworkMode: 'none' } });
+    const left = await docker.createContainer({
+      Image: image,
+      Cmd: ['true'],
+      Labels: workerLabels(queue, 'old', 'a'),
+      HostConfig: { NetworkMode: 'none' },
+    });
     const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', `a=${hostA}`, amqpUrl]);
     try {
-      expect(worker.logs().find((l) => String(l.msg).startsWith('found 1 container(s) from earlier runs'))).toMatchObject({
+      expect(
+        worker.logs().find((l) => String(l.msg).startsWith('found 1 container(s) from earlier runs')),
+      ).toMatchObject({
         host: 'a',
         byState: { created: 1 },
       });

@@ -63,7 +63,10 @@ describe('run', () => {
   });
 
   it('with Remove and no Attach, waits for the exit and replies with the exit code but no output', async () => {
-    const { body } = await h.broker.request(h.queue, runMessage(unique('rm-only'), ['sh', '-c', 'echo x; exit 7'], { Attach: undefined }));
+    const { body } = await h.broker.request(
+      h.queue,
+      runMessage(unique('rm-only'), ['sh', '-c', 'echo x; exit 7'], { Attach: undefined }),
+    );
     expect(body).toMatchObject({ Status: 'ok', ExitCode: 7 });
     expect(body).not.toHaveProperty('Stdout');
   });
@@ -133,7 +136,12 @@ describe('run', () => {
 
   it('replies Conflict when the name is taken on the chosen engine', async () => {
     const name = unique('taken');
-    const first = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '300'], Options: { Name: name } });
+    const first = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['sleep', '300'],
+      Options: { Name: name },
+    });
     expect(first.body.Status).toBe('ok');
     const { body } = await h.broker.request(h.queue, {
       Dockercmd: 'run',
@@ -168,7 +176,10 @@ describe('run', () => {
 
   it('replies to the reply queue instead when reply_to names a queue that does not exist', async () => {
     const correlationId = unique('lost');
-    h.broker.publish(h.queue, runMessage(unique('gone'), ['echo', 'y']), { replyTo: unique('no-such-queue'), correlationId });
+    h.broker.publish(h.queue, runMessage(unique('gone'), ['echo', 'y']), {
+      replyTo: unique('no-such-queue'),
+      correlationId,
+    });
     const msg = await h.broker.take(h.replyQueue);
     expect(msg.properties.correlationId).toBe(correlationId);
   });
@@ -184,7 +195,12 @@ describe('run on a network the engine does not have', () => {
     const h = await startHarness('dd-nonet', ['--network', 'no-such-network'], `a=${hostA}`);
     try {
       const name = unique('nonet');
-      const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Name: name, Remove: true } });
+      const { body } = await h.broker.request(h.queue, {
+        Dockercmd: 'run',
+        Image: h.image,
+        Cmd: ['true'],
+        Options: { Name: name, Remove: true },
+      });
       expect(body).toMatchObject({ Status: 'error', Error: { Code: 'DockerError' } });
       expect(body.Error?.Message).toContain('no-such-network');
       await h.broker.take(h.deadLetterQueue);

@@ -6,11 +6,24 @@ import { dockerClient, removeContainers, services, tlsEngine, unique } from '../
 import { WorkerProcess } from '../support/worker-process.js';
 
 const POLICY = [
-  '--allow-image', 'docker-dispatch-test:*',
-  '--default-memory', '64m', '--max-memory', '256m',
-  '--default-cpus', '0.5', '--max-cpus', '1',
-  '--default-pids-limit', '64', '--max-pids-limit', '128',
-  '--user', '65534', '--read-only', '--cap-drop-all',
+  '--allow-image',
+  'docker-dispatch-test:*',
+  '--default-memory',
+  '64m',
+  '--max-memory',
+  '256m',
+  '--default-cpus',
+  '0.5',
+  '--max-cpus',
+  '1',
+  '--default-pids-limit',
+  '64',
+  '--max-pids-limit',
+  '128',
+  '--user',
+  '65534',
+  '--read-only',
+  '--cap-drop-all',
 ];
 const SECRET_ENV = 'sup3r-s3cret-env-value';
 
@@ -28,14 +41,19 @@ describe('security policy', () => {
     replies.push(reply.body);
     return reply.body;
   };
-  const inspect = async (host: string | undefined, id: string) => (host === 'a' ? h.engines.a : h.engines.b).getContainer(id).inspect();
+  const inspect = async (host: string | undefined, id: string) =>
+    (host === 'a' ? h.engines.a : h.engines.b).getContainer(id).inspect();
 
   it('hardens every container and applies the default limits, user, read-only root and capability drop', async () => {
     const name = unique('hardened');
     const body = await request({
       Dockercmd: 'run',
       Image: h.image,
-      Cmd: ['sh', '-c', 'id -u; touch /root-fs-write 2>/dev/null && echo root-writable || echo root-read-only; touch /tmp/x && echo tmp-writable'],
+      Cmd: [
+        'sh',
+        '-c',
+        'id -u; touch /root-fs-write 2>/dev/null && echo root-writable || echo root-read-only; touch /tmp/x && echo tmp-writable',
+      ],
       Options: { Name: name, Attach: ['STDOUT'], Env: [`TOKEN=${SECRET_ENV}`] },
     });
     expect(body).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: '65534\nroot-read-only\ntmp-writable\n' });
@@ -60,21 +78,45 @@ describe('security policy', () => {
 
   it('honours limits a message asks for within the maxima', async () => {
     const name = unique('limits');
-    const body = await request({ Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Name: name, Memory: '128m', Cpus: 1, PidsLimit: 100 } });
+    const body = await request({
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['true'],
+      Options: { Name: name, Memory: '128m', Cpus: 1, PidsLimit: 100 },
+    });
     expect(body.Status).toBe('ok');
-    expect((await inspect(body.Host, name)).HostConfig).toMatchObject({ Memory: 128 * 1024 ** 2, MemorySwap: 128 * 1024 ** 2, NanoCpus: 1e9, PidsLimit: 100 });
+    expect((await inspect(body.Host, name)).HostConfig).toMatchObject({
+      Memory: 128 * 1024 ** 2,
+      MemorySwap: 128 * 1024 ** 2,
+      NanoCpus: 1e9,
+      PidsLimit: 100,
+    });
   });
 
   it.each<[string, { Image?: string; Options?: Record<string, unknown> }, string]>([
-    ['an image no --allow-image rule matches', { Image: 'busybox' }, 'is not allowed by this worker\'s --allow-image rules'],
-    ['memory above --max-memory', { Options: { Memory: '1g' } }, 'Options.Memory 1g is above this worker\'s --max-memory 256m'],
-    ['CPUs above --max-cpus', { Options: { Cpus: 2 } }, 'Options.Cpus 2 is above this worker\'s --max-cpus 1'],
+    [
+      'an image no --allow-image rule matches',
+      { Image: 'busybox' },
+      "is not allowed by this worker's --allow-image rules",
+    ],
+    [
+      'memory above --max-memory',
+      { Options: { Memory: '1g' } },
+      "Options.Memory 1g is above this worker's --max-memory 256m",
+    ],
+    ['CPUs above --max-cpus', { Options: { Cpus: 2 } }, "Options.Cpus 2 is above this worker's --max-cpus 1"],
     ['a process limit above --max-pids-limit', { Options: { PidsLimit: 1000 } }, 'Options.PidsLimit 1000 is above'],
     ['a user without --allow-user-override', { Options: { User: '0' } }, 'Options.User is not allowed'],
   ])('refuses %s with Denied, dead-letters it, and creates nothing', async (_what, override, phrase) => {
     const messageId = unique('denied');
     const since = Math.floor(Date.now() / 1000);
-    const message = { Dockercmd: 'run', Image: h.image, Cmd: ['true'], ...override, Options: { Env: [`TOKEN=${SECRET_ENV}`], ...override.Options } };
+    const message = {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['true'],
+      ...override,
+      Options: { Env: [`TOKEN=${SECRET_ENV}`], ...override.Options },
+    };
     const body = await request(message, messageId);
     expect(body).toMatchObject({ Status: 'error', Error: { Code: 'Denied' } });
     expect(body.Error?.Message).toContain(phrase);
@@ -119,21 +161,45 @@ describe('security policy', () => {
 
   it('create takes the limits a message asks for within the maxima, and refuses one above them creating nothing', async () => {
     const name = unique('create-limits');
-    const body = await request({ Dockercmd: 'create', Image: h.image, Cmd: ['true'], Options: { Name: name, Memory: '32m', Cpus: 0.25, PidsLimit: 16 } });
+    const body = await request({
+      Dockercmd: 'create',
+      Image: h.image,
+      Cmd: ['true'],
+      Options: { Name: name, Memory: '32m', Cpus: 0.25, PidsLimit: 16 },
+    });
     expect(body).toMatchObject({ Status: 'ok', Container: { Name: name } });
-    expect((await inspect(body.Host, name)).HostConfig).toMatchObject({ Memory: 32 * 1024 ** 2, MemorySwap: 32 * 1024 ** 2, NanoCpus: 2.5e8, PidsLimit: 16 });
+    expect((await inspect(body.Host, name)).HostConfig).toMatchObject({
+      Memory: 32 * 1024 ** 2,
+      MemorySwap: 32 * 1024 ** 2,
+      NanoCpus: 2.5e8,
+      PidsLimit: 16,
+    });
     const since = Math.floor(Date.now() / 1000) - 1;
     const tag = unique('create-too-big');
     const label = `test=${tag}`;
-    const denied = await request({ Dockercmd: 'create', Image: h.image, Options: { Memory: '1g', Labels: { test: tag } } });
-    expect(denied).toMatchObject({ Status: 'error', Error: { Code: 'Denied', Message: "Options.Memory 1g is above this worker's --max-memory 256m" } });
+    const denied = await request({
+      Dockercmd: 'create',
+      Image: h.image,
+      Options: { Memory: '1g', Labels: { test: tag } },
+    });
+    expect(denied).toMatchObject({
+      Status: 'error',
+      Error: { Code: 'Denied', Message: "Options.Memory 1g is above this worker's --max-memory 256m" },
+    });
     await h.broker.take(h.deadLetterQueue);
-    expect((await countCreates(h.engines.a, since, [label])) + (await countCreates(h.engines.b, since, [label]))).toBe(0);
+    expect((await countCreates(h.engines.a, since, [label])) + (await countCreates(h.engines.b, since, [label]))).toBe(
+      0,
+    );
   });
 
   it('inspect replies echo the Env keys of a container, never their values', async () => {
     const name = unique('env-inspect');
-    const run = await request({ Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Name: name, Env: [`TOKEN=${SECRET_ENV}`, 'EMPTY='] } });
+    const run = await request({
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['true'],
+      Options: { Name: name, Env: [`TOKEN=${SECRET_ENV}`, 'EMPTY='] },
+    });
     expect(run.Status).toBe('ok');
     const body = await request({ Dockercmd: 'inspect', Container: name });
     expect(body).toMatchObject({ Status: 'ok', Container: { Name: name } });
@@ -165,14 +231,37 @@ describe('policy at start-up', () => {
   it('with a maximum and no default, a message that asks for no limit gets the maximum, not an unlimited container', async () => {
     const { amqpUrl, hostA, image } = services();
     const queue = unique('dd-maxonly');
-    const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', '--max-memory', '128m', '--max-cpus', '0.5', '--max-pids-limit', '32', `a=${hostA}`, amqpUrl]);
+    const worker = await WorkerProcess.start([
+      '-q',
+      queue,
+      '--network',
+      'none',
+      '--max-memory',
+      '128m',
+      '--max-cpus',
+      '0.5',
+      '--max-pids-limit',
+      '32',
+      `a=${hostA}`,
+      amqpUrl,
+    ]);
     const broker = await TestBroker.connect(amqpUrl);
     const name = unique('max-only');
     try {
-      const { body } = await broker.request(queue, { Dockercmd: 'run', Image: image, Cmd: ['true'], Options: { Name: name } });
+      const { body } = await broker.request(queue, {
+        Dockercmd: 'run',
+        Image: image,
+        Cmd: ['true'],
+        Options: { Name: name },
+      });
       expect(body).toMatchObject({ Status: 'ok', Host: 'a' });
       const info = await dockerClient(hostA).getContainer(name).inspect();
-      expect(info.HostConfig).toMatchObject({ Memory: 128 * 1024 ** 2, MemorySwap: 128 * 1024 ** 2, NanoCpus: 5e8, PidsLimit: 32 });
+      expect(info.HostConfig).toMatchObject({
+        Memory: 128 * 1024 ** 2,
+        MemorySwap: 128 * 1024 ** 2,
+        NanoCpus: 5e8,
+        PidsLimit: 32,
+      });
     } finally {
       await worker.stop();
       await removeContainers([dockerClient(hostA)], queue, [name]);
@@ -210,10 +299,28 @@ describe('amqps://', () => {
     const { dir } = tlsEngine();
     const { amqpUrl, hostA, image } = services();
     const queue = unique('dd-amqps');
-    const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', '--amqp-ca', `${dir}/ca.pem`, '--amqp-cert', `${dir}/cert.pem`, '--amqp-key', `${dir}/key.pem`, `a=${hostA}`, amqpsUrl()]);
+    const worker = await WorkerProcess.start([
+      '-q',
+      queue,
+      '--network',
+      'none',
+      '--amqp-ca',
+      `${dir}/ca.pem`,
+      '--amqp-cert',
+      `${dir}/cert.pem`,
+      '--amqp-key',
+      `${dir}/key.pem`,
+      `a=${hostA}`,
+      amqpsUrl(),
+    ]);
     const broker = await TestBroker.connect(amqpUrl);
     try {
-      const { body } = await broker.request(queue, { Dockercmd: 'run', Image: image, Cmd: ['echo', 'over tls'], Options: { Attach: ['STDOUT'], Remove: true } });
+      const { body } = await broker.request(queue, {
+        Dockercmd: 'run',
+        Image: image,
+        Cmd: ['echo', 'over tls'],
+        Options: { Attach: ['STDOUT'], Remove: true },
+      });
       expect(body).toMatchObject({ Status: 'ok', Stdout: 'over tls\n' });
     } finally {
       await worker.stop();

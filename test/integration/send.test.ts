@@ -23,7 +23,12 @@ describe('docker-dispatch send, against a running worker', () => {
 
   it("prints a waited run's output and result as the worker does, and exits with the container's exit code", async () => {
     const name = unique('sent');
-    const message = { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo hello; echo oops >&2; exit 3'], Options: { Name: name, Attach: ['STDOUT', 'STDERR'], Remove: true } };
+    const message = {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['sh', '-c', 'echo hello; echo oops >&2; exit 3'],
+      Options: { Name: name, Attach: ['STDOUT', 'STDERR'], Remove: true },
+    };
     const run = await send([h.amqpUrl, JSON.stringify(message)]);
     expect(run.code).toBe(3);
     expect(run.stdout).toContain(`${name} | hello\n`);
@@ -32,7 +37,10 @@ describe('docker-dispatch send, against a running worker', () => {
   });
 
   it('exits 0 for a waited run that exits 0, and for a success without an exit code (hosts)', async () => {
-    const run = await send([h.amqpUrl, JSON.stringify({ Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Remove: true } })]);
+    const run = await send([
+      h.amqpUrl,
+      JSON.stringify({ Dockercmd: 'run', Image: h.image, Cmd: ['true'], Options: { Remove: true } }),
+    ]);
     expect(run.code).toBe(0);
     const hosts = await send([h.amqpUrl, '{"Dockercmd":"hosts"}']);
     expect(hosts.code).toBe(0);
@@ -57,12 +65,26 @@ describe('docker-dispatch send, against a running worker', () => {
 
   it('--json prints the output and the result as JSON lines, as the worker does', async () => {
     const name = unique('sent-json');
-    const message = { Dockercmd: 'run', Image: h.image, Cmd: ['echo', 'hi'], Options: { Name: name, Attach: ['STDOUT'], Remove: true } };
+    const message = {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['echo', 'hi'],
+      Options: { Name: name, Attach: ['STDOUT'], Remove: true },
+    };
     const run = await send(['--json', h.amqpUrl, JSON.stringify(message)]);
     expect(run.code).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ Type: 'Output', Container: name, Stream: 'stdout', Line: 'hi' });
-    expect(lines[1]).toMatchObject({ Type: 'Result', Dockercmd: 'run', Status: 'ok', ExitCode: 0, Container: { Name: name } });
+    expect(lines[1]).toMatchObject({
+      Type: 'Result',
+      Dockercmd: 'run',
+      Status: 'ok',
+      ExitCode: 0,
+      Container: { Name: name },
+    });
     expect(lines[1]).not.toHaveProperty('Stdout');
     expect(typeof lines[1]!.DurationMs).toBe('number');
   });
@@ -108,14 +130,20 @@ describe('docker-dispatch send, against a running worker', () => {
 
   it("prints each instance's output of an Instances run", async () => {
     const name = unique('sent-inst');
-    const message = { Dockercmd: 'run', Image: h.image, Cmd: ['sh', '-c', 'echo "$HOSTNAME"'], Instances: 2, Options: { Name: name, Attach: ['STDOUT'], Remove: true } };
+    const message = {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['sh', '-c', 'echo "$HOSTNAME"'],
+      Instances: 2,
+      Options: { Name: name, Attach: ['STDOUT'], Remove: true },
+    };
     const run = await send([h.amqpUrl, JSON.stringify(message)]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^${name}-1 \\| [0-9a-f]{12}$`, 'm'));
     expect(run.stdout).toMatch(new RegExp(`^${name}-2 \\| [0-9a-f]{12}$`, 'm'));
   });
 
-  it("works for a producer with the permissions docs/security.md gives: write on an exchange of its own, not the default one", async () => {
+  it('works for a producer with the permissions docs/security.md gives: write on an exchange of its own, not the default one', async () => {
     const exchange = `${h.queue}-in`;
     const user = unique('producer');
     const password = unique('pw');
@@ -128,16 +156,36 @@ describe('docker-dispatch send, against a running worker', () => {
       url.username = user;
       url.password = password;
       const producerUrl = url.toString();
-      const ok = await runClient(['send', '-q', h.queue, '--exchange', exchange, '--timeout', '30', producerUrl, '{"Dockercmd":"hosts"}']);
+      const ok = await runClient([
+        'send',
+        '-q',
+        h.queue,
+        '--exchange',
+        exchange,
+        '--timeout',
+        '30',
+        producerUrl,
+        '{"Dockercmd":"hosts"}',
+      ]);
       expect(ok.stderr).toBe('');
       expect(ok.code).toBe(0);
       expect(ok.stdout).toMatch(/^ok hosts:/m);
       // Straight to the queue (the default exchange) it may not publish.
       const refused = await runClient(['send', '-q', h.queue, '--timeout', '30', producerUrl, '{"Dockercmd":"hosts"}']);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/^docker-dispatch: .*ACCESS_REFUSED - access to exchange 'amq\.default' .* \(nothing was sent\)\n$/);
+      expect(refused.stderr).toMatch(
+        /^docker-dispatch: .*ACCESS_REFUSED - access to exchange 'amq\.default' .* \(nothing was sent\)\n$/,
+      );
       // An exchange with no binding for the queue: nothing is sent, and send says why.
-      const unbound = await runClient(['send', '-q', unique('unbound'), '--exchange', exchange, producerUrl, '{"Dockercmd":"hosts"}']);
+      const unbound = await runClient([
+        'send',
+        '-q',
+        unique('unbound'),
+        '--exchange',
+        exchange,
+        producerUrl,
+        '{"Dockercmd":"hosts"}',
+      ]);
       expect(unbound.code).toBe(1);
       expect(unbound.stderr).toContain(`no queue is bound to exchange "${exchange}"`);
       expect(ok.stdout + refused.stderr + unbound.stderr).not.toContain(password);
@@ -161,7 +209,9 @@ describe('docker-dispatch send, against a running worker', () => {
       expect(await closeConnectionsOfUser(user)).toBe(1);
       const { code, stderr } = await run;
       expect(code).toBe(1);
-      expect(stderr).toMatch(/^docker-dispatch: lost the broker while waiting for the reply to message [0-9a-f-]{36} \(.*\); it was sent and may still be carried out\n$/);
+      expect(stderr).toMatch(
+        /^docker-dispatch: lost the broker while waiting for the reply to message [0-9a-f-]{36} \(.*\); it was sent and may still be carried out\n$/,
+      );
       await h.broker.take(idle);
     } finally {
       await deleteUser(user);
@@ -181,7 +231,11 @@ describe('docker-dispatch validate (offline)', () => {
   const fixtures = new URL('../fixtures/messages/', import.meta.url).pathname;
 
   it('exits 0 and names each command when every message is valid', async () => {
-    const run = await runClient(['validate', `${fixtures}valid/run-every-option.json`, `${fixtures}valid/stop-time-zero.json`]);
+    const run = await runClient([
+      'validate',
+      `${fixtures}valid/run-every-option.json`,
+      `${fixtures}valid/stop-time-zero.json`,
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('run-every-option.json: run');
     expect(run.stdout).toContain('stop-time-zero.json: stop');

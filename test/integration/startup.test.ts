@@ -15,7 +15,16 @@ describe('start-up', () => {
     const { code, stdout: raw } = await runToExit(['--help']);
     expect(code).toBe(0);
     const stdout = raw.replace(/\s+/g, ' '); // help text wraps at the terminal width
-    for (const option of ['--queue', '--reply-queue', '--dead-letter-queue', '--prefetch', '--output', '--log-level', '--network', '--shutdown-timeout']) {
+    for (const option of [
+      '--queue',
+      '--reply-queue',
+      '--dead-letter-queue',
+      '--prefetch',
+      '--output',
+      '--log-level',
+      '--network',
+      '--shutdown-timeout',
+    ]) {
       expect(stdout).toContain(option);
     }
     expect(stdout).toContain('(default: "docker-dispatch")');
@@ -59,7 +68,9 @@ describe('start-up', () => {
     const { code, stdout, stderr } = await runToExit([hostA, 'amqp://guest:s3cr3t-pw@127.0.0.1:1/']);
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(/docker-dispatch: cannot connect to RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1\/: .*ECONNREFUSED/);
+    expect(stderr).toMatch(
+      /docker-dispatch: cannot connect to RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1\/: .*ECONNREFUSED/,
+    );
     expect(stdout + stderr).not.toContain('s3cr3t-pw');
   });
 
@@ -81,7 +92,12 @@ describe('start-up', () => {
     const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', `a=${hostA}`, amqpUrl]);
     try {
       expect(worker.stderr).toContain('exists with other arguments');
-      const { body } = await broker.request(queue, { Dockercmd: 'run', Image: image, Cmd: ['echo', 'ok'], Options: { Attach: ['STDOUT'], Remove: true } });
+      const { body } = await broker.request(queue, {
+        Dockercmd: 'run',
+        Image: image,
+        Cmd: ['echo', 'ok'],
+        Options: { Attach: ['STDOUT'], Remove: true },
+      });
       expect(body).toMatchObject({ Status: 'ok', Stdout: 'ok\n' });
       // The reply and dead-letter queues are declared durable.
       await expect(broker.channel.checkQueue(`${queue}.replies`)).resolves.toBeTruthy();
@@ -98,7 +114,16 @@ describe('start-up', () => {
     const { amqpUrl, hostA, image } = services();
     const queue = unique('dd-json');
     const broker = await TestBroker.connect(amqpUrl);
-    const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', '--output', 'json', `a=${hostA}`, amqpUrl]);
+    const worker = await WorkerProcess.start([
+      '-q',
+      queue,
+      '--network',
+      'none',
+      '--output',
+      'json',
+      `a=${hostA}`,
+      amqpUrl,
+    ]);
     try {
       const name = unique('json');
       const { body } = await broker.request(queue, {
@@ -108,11 +133,34 @@ describe('start-up', () => {
         Options: { Name: name, Attach: ['STDOUT', 'STDERR'], Remove: true },
       });
       await worker.waitFor(() => worker.stdout.includes('"Type":"Result"'));
-      const lines = worker.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(lines).toContainEqual({ Type: 'Output', MessageId: body.MessageId, Host: 'a', Container: name, Stream: 'stdout', Line: 'one' });
-      expect(lines).toContainEqual({ Type: 'Output', MessageId: body.MessageId, Host: 'a', Container: name, Stream: 'stderr', Line: 'two' });
+      const lines = worker.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toContainEqual({
+        Type: 'Output',
+        MessageId: body.MessageId,
+        Host: 'a',
+        Container: name,
+        Stream: 'stdout',
+        Line: 'one',
+      });
+      expect(lines).toContainEqual({
+        Type: 'Output',
+        MessageId: body.MessageId,
+        Host: 'a',
+        Container: name,
+        Stream: 'stderr',
+        Line: 'two',
+      });
       const result = lines.find((l) => l.Type === 'Result');
-      expect(result).toMatchObject({ Dockercmd: 'run', Status: 'ok', ExitCode: 0, Host: 'a', MessageId: body.MessageId });
+      expect(result).toMatchObject({
+        Dockercmd: 'run',
+        Status: 'ok',
+        ExitCode: 0,
+        Host: 'a',
+        MessageId: body.MessageId,
+      });
       expect(typeof result?.DurationMs).toBe('number');
     } finally {
       await worker.stop();
@@ -127,11 +175,24 @@ describe('start-up', () => {
     const replies = unique('my-replies');
     const dead = unique('my-dead');
     const broker = await TestBroker.connect(amqpUrl);
-    const worker = await WorkerProcess.start(['-q', queue, '--reply-queue', replies, '--dead-letter-queue', dead, `a=${hostA}`, amqpUrl]);
+    const worker = await WorkerProcess.start([
+      '-q',
+      queue,
+      '--reply-queue',
+      replies,
+      '--dead-letter-queue',
+      dead,
+      `a=${hostA}`,
+      amqpUrl,
+    ]);
     try {
       broker.publish(queue, 'not json', { messageId: 'm1' });
       const reply = await broker.take(replies);
-      expect(JSON.parse(reply.content.toString())).toMatchObject({ Status: 'error', Error: { Code: 'InvalidJson' }, MessageId: 'm1' });
+      expect(JSON.parse(reply.content.toString())).toMatchObject({
+        Status: 'error',
+        Error: { Code: 'InvalidJson' },
+        MessageId: 'm1',
+      });
       const copy = await broker.take(dead);
       expect(copy.content.toString()).toBe('not json');
     } finally {

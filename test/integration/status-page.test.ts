@@ -13,7 +13,12 @@ describe('the status page, in a real browser', () => {
   let h: Harness;
   let browser: Awaited<ReturnType<typeof openBrowser>>;
   let page: Page;
-  const names = { report: unique('nightly-report'), thumbs: unique('thumbnails'), failing: unique('flaky-import'), sleeper: unique('long-render') };
+  const names = {
+    report: unique('nightly-report'),
+    thumbs: unique('thumbnails'),
+    failing: unique('flaky-import'),
+    sleeper: unique('long-render'),
+  };
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -26,21 +31,37 @@ describe('the status page, in a real browser', () => {
     await h?.cleanup();
   });
 
-  const run = (name: string, cmd: string[], options: Record<string, unknown> = { Attach: ['STDOUT', 'STDERR'], Remove: true }) => ({
+  const run = (
+    name: string,
+    cmd: string[],
+    options: Record<string, unknown> = { Attach: ['STDOUT', 'STDERR'], Remove: true },
+  ) => ({
     Dockercmd: 'run',
     Image: h.image,
     Cmd: cmd,
     Options: { Name: name, ...options },
   });
   const recentRow = (container: string, command = 'run') =>
-    page.locator('#recent tr', { hasText: container }).filter({ has: page.locator('td[data-label="Command"]', { hasText: command }) });
+    page
+      .locator('#recent tr', { hasText: container })
+      .filter({ has: page.locator('td[data-label="Command"]', { hasText: command }) });
 
   it('shows engines, work in progress, recent results with their output, and a throughput chart, and keeps itself up to date', async () => {
     await Promise.all([
-      h.broker.request(h.queue, run(names.report, ['sh', '-c', 'echo "report: 1,204 rows"; echo "written to /out/report.csv"'])),
+      h.broker.request(
+        h.queue,
+        run(names.report, ['sh', '-c', 'echo "report: 1,204 rows"; echo "written to /out/report.csv"']),
+      ),
       h.broker.request(h.queue, run(names.thumbs, ['sh', '-c', 'for i in 1 2 3; do echo "thumbnail $i done"; done'])),
-      h.broker.request(h.queue, run(names.failing, ['sh', '-c', 'echo "cannot reach the source database" >&2; exit 3'])),
-      h.broker.request(h.queue, { Dockercmd: 'run', Image: 'docker-dispatch-test:missing', Options: { Name: unique('missing-image') } }),
+      h.broker.request(
+        h.queue,
+        run(names.failing, ['sh', '-c', 'echo "cannot reach the source database" >&2; exit 3']),
+      ),
+      h.broker.request(h.queue, {
+        Dockercmd: 'run',
+        Image: 'docker-dispatch-test:missing',
+        Options: { Name: unique('missing-image') },
+      }),
     ]);
     const sleeping = h.broker.request(h.queue, run(names.sleeper, ['sleep', '300'], { Remove: true }));
     sleeping.catch(() => undefined); // awaited below; n.b. not unhandled if the test fails before
@@ -70,7 +91,9 @@ describe('the status page, in a real browser', () => {
     const output = recentRow(names.report).locator('details');
     expect(await output.locator('pre').first().isVisible()).toBe(false);
     await output.locator('summary').click();
-    await expect.poll(() => output.locator('pre').first().innerText()).toBe('report: 1,204 rows\nwritten to /out/report.csv');
+    await expect
+      .poll(() => output.locator('pre').first().innerText())
+      .toBe('report: 1,204 rows\nwritten to /out/report.csv');
     // It stays open across the page's own refreshes.
     await nextRefresh(page);
     expect(await recentRow(names.report).locator('details pre').first().isVisible()).toBe(true);

@@ -32,14 +32,22 @@ describe('stop and remove across the engines', () => {
     expect(first.body).toMatchObject({ Status: 'ok', Host: 'a', Container: { Id: byId.id } });
 
     const byPrefix = await makeContainer(h.engines.a, h.image, name());
-    const second = await h.broker.request(h.queue, { Dockercmd: 'stop', Container: byPrefix.id.slice(0, 12), Options: { Time: 0 } });
+    const second = await h.broker.request(h.queue, {
+      Dockercmd: 'stop',
+      Container: byPrefix.id.slice(0, 12),
+      Options: { Time: 0 },
+    });
     expect(second.body).toMatchObject({ Status: 'ok', Host: 'a', Container: { Id: byPrefix.id } });
   });
 
   it('sends SIGTERM and gives the container Options.Time seconds before SIGKILL', async () => {
     // A container that exits 42 on SIGTERM: only a graceful stop can give that exit code.
     const target = name();
-    await makeContainer(h.engines.b, h.image, target, ['sh', '-c', "trap 'exit 42' TERM; while true; do sleep 0.1; done"]);
+    await makeContainer(h.engines.b, h.image, target, [
+      'sh',
+      '-c',
+      "trap 'exit 42' TERM; while true; do sleep 0.1; done",
+    ]);
     await new Promise((r) => setTimeout(r, 500)); // let the shell install its trap
     const { body } = await h.broker.request(h.queue, { Dockercmd: 'stop', Container: target, Options: { Time: 5 } });
     expect(body.Status).toBe('ok');
@@ -70,7 +78,11 @@ describe('stop and remove across the engines', () => {
     expect(dead.properties.headers?.['x-dispatch-error-code']).toBe('Conflict');
     expect(await exists(h.engines.a, target)).toBe(true);
 
-    const forced = await h.broker.request(h.queue, { Dockercmd: 'remove', Container: target, Options: { Force: true, Volumes: true } });
+    const forced = await h.broker.request(h.queue, {
+      Dockercmd: 'remove',
+      Container: target,
+      Options: { Force: true, Volumes: true },
+    });
     expect(forced.body.Status).toBe('ok');
     expect(await exists(h.engines.a, target)).toBe(false);
   });
@@ -104,7 +116,12 @@ describe('stop and remove across the engines', () => {
 
   it('stops and removes a container the worker itself ran', async () => {
     const target = name();
-    const run = await h.broker.request(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '300'], Options: { Name: target } });
+    const run = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['sleep', '300'],
+      Options: { Name: target },
+    });
     const stop = await h.broker.request(h.queue, { Dockercmd: 'stop', Container: target, Options: { Time: 0 } });
     const remove = await h.broker.request(h.queue, { Dockercmd: 'remove', Container: target });
     expect(stop.body).toMatchObject({ Status: 'ok', Host: run.body.Host });

@@ -15,7 +15,11 @@ describe('--templates and "Template" in run messages', () => {
     const { image } = services();
     writeFileSync(
       join(dir, 'echo.json'),
-      JSON.stringify({ Image: image, Cmd: ['echo', 'from-template'], Options: { Attach: ['STDOUT'], Remove: true, Labels: { origin: 'template' } } }),
+      JSON.stringify({
+        Image: image,
+        Cmd: ['echo', 'from-template'],
+        Options: { Attach: ['STDOUT'], Remove: true, Labels: { origin: 'template' } },
+      }),
     );
     writeFileSync(join(dir, 'broken.json'), JSON.stringify({ Image: image, Options: { Bogus: 1 } }));
     h = await startHarness('dd-tmpl', ['--templates', dir]);
@@ -31,7 +35,12 @@ describe('--templates and "Template" in run messages', () => {
   });
 
   it("lets the message's own fields win over the template's", async () => {
-    const { body } = await h.broker.request(h.queue, { Dockercmd: 'run', Template: 'echo', Cmd: ['echo', 'own'], Options: { Attach: ['STDOUT', 'STDERR'] } });
+    const { body } = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Template: 'echo',
+      Cmd: ['echo', 'own'],
+      Options: { Attach: ['STDOUT', 'STDERR'] },
+    });
     expect(body).toMatchObject({ Status: 'ok', Stdout: 'own\n', Stderr: '' });
   });
 
@@ -58,7 +67,15 @@ describe('--templates and "Template" in run messages', () => {
     const without = await runClient(['validate', '-'], message);
     expect(without.code).toBe(2);
     expect(without.stderr).toContain('Template "echo" is not a known template');
-    const broken = await runClient(['send', '-q', h.queue, '--templates', dir, h.amqpUrl, JSON.stringify({ Dockercmd: 'run', Template: 'broken' })]);
+    const broken = await runClient([
+      'send',
+      '-q',
+      h.queue,
+      '--templates',
+      dir,
+      h.amqpUrl,
+      JSON.stringify({ Dockercmd: 'run', Template: 'broken' }),
+    ]);
     expect(broken.code).toBe(2);
   });
 

@@ -57,8 +57,13 @@ export class TestBroker {
   }
 
   /** Publishes with reply_to and a fresh correlation id, and resolves with the reply. */
-  async request(queue: string, body: unknown, options: Options.Publish = {}, timeoutMs = 45_000): Promise<ReceivedReply> {
-    const correlationId = (options.correlationId) ?? randomUUID();
+  async request(
+    queue: string,
+    body: unknown,
+    options: Options.Publish = {},
+    timeoutMs = 45_000,
+  ): Promise<ReceivedReply> {
+    const correlationId = options.correlationId ?? randomUUID();
     const reply = this.replyFor(correlationId, timeoutMs);
     this.publish(queue, body, { replyTo: this.replyTo, correlationId, ...options });
     return reply;

@@ -8,8 +8,13 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** A headless Chromium with a fresh profile of its own; close() also removes the profile. */
-export async function openBrowser(viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  if (!existsSync(CHROMIUM)) throw new Error(`the status page test needs ${CHROMIUM}: run scripts/services.sh as root (it installs Debian's chromium)`);
+export async function openBrowser(
+  viewport = { width: 1280, height: 900 },
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `the status page test needs ${CHROMIUM}: run scripts/services.sh as root (it installs Debian's chromium)`,
+    );
   const profile = await mkdtemp(join(tmpdir(), 'dd-chromium-'));
   // n.b. playwright takes the profile directory itself (it refuses --user-data-dir in args).
   const context = await chromium.launchPersistentContext(profile, {
@@ -40,5 +45,7 @@ export async function openBrowser(viewport = { width: 1280, height: 900 }): Prom
 export async function nextRefresh(page: Page): Promise<void> {
   const before = await page.locator('body').getAttribute('data-updated');
   // n.b. a selector, not waitForFunction: the page's Content-Security-Policy forbids evaluating strings.
-  await page.locator(before === null ? 'body[data-updated]' : `body:not([data-updated="${before}"])`).waitFor({ state: 'attached' });
+  await page
+    .locator(before === null ? 'body[data-updated]' : `body:not([data-updated="${before}"])`)
+    .waitFor({ state: 'attached' });
 }

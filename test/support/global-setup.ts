@@ -43,7 +43,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
       services.amqpUrl = rabbit.url;
       stop = () => rabbit.stop();
     } catch (err) {
-      console.warn(`AMQP_URL is not set and RabbitMQ could not be started with testcontainers: ${(err as Error).message}`);
+      console.warn(
+        `AMQP_URL is not set and RabbitMQ could not be started with testcontainers: ${(err as Error).message}`,
+      );
     }
   }
   project.provide('services', services);

@@ -77,5 +77,10 @@ export function hostsFile(entries: Record<string, unknown>[]): string {
 
 /** A quick attached, removed run of `echo hi`, with extra options. */
 export function echoRun(image: string, options: Record<string, unknown> = {}) {
-  return { Dockercmd: 'run', Image: image, Cmd: ['echo', 'hi'], Options: { Attach: ['STDOUT'], Remove: true, ...options } };
+  return {
+    Dockercmd: 'run',
+    Image: image,
+    Cmd: ['echo', 'hi'],
+    Options: { Attach: ['STDOUT'], Remove: true, ...options },
+  };
 }

@@ -24,7 +24,9 @@ async function closeConnectionsWhere(info: string, match: (value: string) => boo
 
 /** Closes, from the broker's side, every connection whose connection_name mentions `queue` (the worker's). */
 export function closeConnectionsOf(queue: string): Promise<number> {
-  return closeConnectionsWhere('client_properties', (value) => value.includes(`{"connection_name","docker-dispatch ${queue} `));
+  return closeConnectionsWhere('client_properties', (value) =>
+    value.includes(`{"connection_name","docker-dispatch ${queue} `),
+  );
 }
 
 /** Closes, from the broker's side, every connection of a broker user. */
@@ -49,4 +51,3 @@ export async function addUser(name: string, password: string, permissions: [stri
 export async function deleteUser(name: string): Promise<void> {
   await ctl('delete_user', name).catch(() => undefined);
 }
-

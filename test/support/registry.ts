@@ -26,5 +26,8 @@ export async function pushToRegistry(docker: Docker, image: string, repo: string
 
 /** Removes an image from an engine if it is there. */
 export async function removeImage(docker: Docker, reference: string): Promise<void> {
-  await docker.getImage(reference).remove({ force: true }).catch(() => undefined);
+  await docker
+    .getImage(reference)
+    .remove({ force: true })
+    .catch(() => undefined);
 }

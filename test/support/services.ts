@@ -9,7 +9,9 @@ export function services(): { amqpUrl: string; hostA: string; hostB: string; ima
     .filter(([, v]) => !v)
     .map(([k]) => k);
   if (missing.length > 0) {
-    throw new Error(`integration tests need ${missing.join(', ')}: run \`eval "$(sudo scripts/services.sh)"\` first (see docs/development.md)`);
+    throw new Error(
+      `integration tests need ${missing.join(', ')}: run \`eval "$(sudo scripts/services.sh)"\` first (see docs/development.md)`,
+    );
   }
   return { amqpUrl: amqpUrl!, hostA: hostA!, hostB: hostB!, image: image! };
 }
@@ -17,7 +19,8 @@ export function services(): { amqpUrl: string; hostA: string; hostB: string; ima
 /** The TLS engine (engine C) and the directory of its CA and client certificates. */
 export function tlsEngine(): { address: string; dir: string } {
   const { hostTls, tlsDir } = inject('services');
-  if (!hostTls || !tlsDir) throw new Error('the TLS tests need DOCKER_HOST_TLS and DOCKER_TLS_DIR: run scripts/services.sh');
+  if (!hostTls || !tlsDir)
+    throw new Error('the TLS tests need DOCKER_HOST_TLS and DOCKER_TLS_DIR: run scripts/services.sh');
   return { address: hostTls, dir: tlsDir };
 }
 
@@ -37,9 +40,19 @@ export function unique(prefix: string): string {
 export async function removeContainers(engines: Docker[], queue: string, names: string[] = []): Promise<void> {
   await Promise.all(
     engines.map(async (docker) => {
-      const byLabel = await docker.listContainers({ all: true, filters: { label: [`docker-dispatch.queue=${queue}`] } });
+      const byLabel = await docker.listContainers({
+        all: true,
+        filters: { label: [`docker-dispatch.queue=${queue}`] },
+      });
       const ids = new Set([...byLabel.map((c) => c.Id), ...names]);
-      await Promise.all([...ids].map((id) => docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)));
+      await Promise.all(
+        [...ids].map((id) =>
+          docker
+            .getContainer(id)
+            .remove({ force: true, v: true })
+            .catch(() => undefined),
+        ),
+      );
     }),
   );
 }

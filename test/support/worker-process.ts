@@ -34,7 +34,8 @@ export class WorkerProcess {
     void this.exited.then((code) => (exitCode = code));
     while (!condition()) {
       if (exitCode !== undefined) throw new Error(`worker exited (${exitCode}) early:\n${this.stderr}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the worker; stderr:\n${this.stderr}\nstdout:\n${this.stdout}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for the worker; stderr:\n${this.stderr}\nstdout:\n${this.stdout}`);
       await new Promise((r) => setTimeout(r, 25));
     }
   }

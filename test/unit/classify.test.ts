@@ -4,7 +4,10 @@ import { DispatchError } from '../../src/errors.js';
 
 /** A failure shaped as docker-modem makes them. */
 function httpError(statusCode: number, message: string): Error {
-  return Object.assign(new Error(`(HTTP code ${statusCode}) unexpected - ${message} `), { statusCode, json: { message } });
+  return Object.assign(new Error(`(HTTP code ${statusCode}) unexpected - ${message} `), {
+    statusCode,
+    json: { message },
+  });
 }
 
 describe('classifyDockerError', () => {

@@ -26,18 +26,32 @@ describe('color choice', () => {
 describe('colored text output', () => {
   it('paints the "name |" prefix in the name\'s color', () => {
     let out = '';
-    const sink = createOutput('text', (t) => (out += t), { color: true }).stream({ messageId: 'm', host: 'a', container: 'web' }, 'stdout');
+    const sink = createOutput('text', (t) => (out += t), { color: true }).stream(
+      { messageId: 'm', host: 'a', container: 'web' },
+      'stdout',
+    );
     sink.write(Buffer.from('hello\n'));
     expect(out).toBe(`${ESC}${colorCodeFor('web')}mweb |${ESC}0m hello\n`);
   });
 
   it('paints the status green or red, and stays plain without color', () => {
-    const ok = { Dockercmd: 'run', Status: 'ok', MessageId: 'm', Host: 'a', Container: { Id: 'x', Name: 'web' }, ExitCode: 0 } as const;
+    const ok = {
+      Dockercmd: 'run',
+      Status: 'ok',
+      MessageId: 'm',
+      Host: 'a',
+      Container: { Id: 'x', Name: 'web' },
+      ExitCode: 0,
+    } as const;
     expect(textResultLine(ok, 10, true)).toContain(`${ESC}32mok${ESC}0m`);
-    expect(textResultLine({ ...ok, Status: 'error', Error: { Code: 'Timeout', Message: 't' } }, 10, true)).toContain(`${ESC}31merror${ESC}0m`);
+    expect(textResultLine({ ...ok, Status: 'error', Error: { Code: 'Timeout', Message: 't' } }, 10, true)).toContain(
+      `${ESC}31merror${ESC}0m`,
+    );
     expect(textResultLine(ok, 10)).not.toContain(ESC);
     let out = '';
-    createOutput('text', (t) => (out += t)).stream({ messageId: 'm', host: 'a', container: 'web' }, 'stdout').write(Buffer.from('x\n'));
+    createOutput('text', (t) => (out += t))
+      .stream({ messageId: 'm', host: 'a', container: 'web' }, 'stdout')
+      .write(Buffer.from('x\n'));
     expect(out).toBe('web | x\n');
   });
 

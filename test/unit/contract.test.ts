@@ -27,14 +27,18 @@ describe('the contract', () => {
     execFileSync(process.execPath, ['scripts/gen-types.mjs', '--check'], { cwd: root, stdio: 'pipe' });
   });
 
-  it("lists the same error codes in the reply schema as in the code table", () => {
-    const schema = loadSchemas().reply.schema as { properties: { Error: { properties: { Code: { enum: string[] } } } } };
+  it('lists the same error codes in the reply schema as in the code table', () => {
+    const schema = loadSchemas().reply.schema as {
+      properties: { Error: { properties: { Code: { enum: string[] } } } };
+    };
     expect(schema.properties.Error.properties.Code.enum.sort()).toEqual(Object.keys(ERROR_CODES).sort());
   });
 
-  it("documents every error code, with what happens to the message, in the table of docs/messages.md", () => {
+  it('documents every error code, with what happens to the message, in the table of docs/messages.md', () => {
     const readme = readFileSync(new URL('docs/messages.md', root), 'utf8');
-    const rows = [...readme.matchAll(/^\| `(\w+)` \| (reply \+ dead-letter|retry, then reply \+ dead-letter) \|/gm)].map((m) => [m[1], m[2]]);
+    const rows = [
+      ...readme.matchAll(/^\| `(\w+)` \| (reply \+ dead-letter|retry, then reply \+ dead-letter) \|/gm),
+    ].map((m) => [m[1], m[2]]);
     const expected = Object.entries(ERROR_CODES).map(([code, { disposition }]) => [
       code,
       disposition === 'dead-letter' ? 'reply + dead-letter' : 'retry, then reply + dead-letter',
@@ -44,10 +48,25 @@ describe('the contract', () => {
 
   it('builds replies that validate against reply.schema.json, ok and error alike', () => {
     const { validate } = loadSchemas().reply;
-    const ok = buildReply({ messageId: 'm1', dockercmd: 'run', result: { Host: 'a', Container: { Id: 'x', Name: 'n' }, ExitCode: 0, Stdout: '', Stderr: 'e' }, error: undefined });
-    const error = buildReply({ messageId: 'm2', dockercmd: undefined, result: {}, error: new DispatchError('InvalidJson', 'bad', { context: { host: 'b' } }) });
+    const ok = buildReply({
+      messageId: 'm1',
+      dockercmd: 'run',
+      result: { Host: 'a', Container: { Id: 'x', Name: 'n' }, ExitCode: 0, Stdout: '', Stderr: 'e' },
+      error: undefined,
+    });
+    const error = buildReply({
+      messageId: 'm2',
+      dockercmd: undefined,
+      result: {},
+      error: new DispatchError('InvalidJson', 'bad', { context: { host: 'b' } }),
+    });
     for (const reply of [ok, error]) expect(validate(reply) ? [] : validate.errors).toEqual([]);
-    expect(error).toEqual({ Status: 'error', MessageId: 'm2', Host: 'b', Error: { Code: 'InvalidJson', Message: 'bad' } });
+    expect(error).toEqual({
+      Status: 'error',
+      MessageId: 'm2',
+      Host: 'b',
+      Error: { Code: 'InvalidJson', Message: 'bad' },
+    });
     // The schema is strict: an error reply without Error, or an ok reply with one, is refused.
     expect(validate({ Status: 'error', MessageId: 'm' })).toBe(false);
     expect(validate({ ...ok, Error: { Code: 'Conflict', Message: 'x' } })).toBe(false);

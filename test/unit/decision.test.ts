@@ -32,12 +32,18 @@ describe('the fate of a delivery (decide)', () => {
     expect(decide({ outcome: disposition, attempt, maxRetries: MAX_RETRIES, live })).toEqual(fate);
   });
 
-  it.each(Object.entries(ERROR_CODES))('%s: its disposition in the code table decides, as the docs say', (_code, { disposition }) => {
-    const fate = decide({ outcome: disposition, attempt: 1, maxRetries: MAX_RETRIES, live: true });
-    expect(fate.kind).toBe(disposition === 'retry' ? 'retry' : 'reply-and-dead-letter');
-  });
+  it.each(Object.entries(ERROR_CODES))(
+    '%s: its disposition in the code table decides, as the docs say',
+    (_code, { disposition }) => {
+      const fate = decide({ outcome: disposition, attempt: 1, maxRetries: MAX_RETRIES, live: true });
+      expect(fate.kind).toBe(disposition === 'retry' ? 'retry' : 'reply-and-dead-letter');
+    },
+  );
 
   it('with --max-retries 0 a transient failure is answered at once', () => {
-    expect(decide({ outcome: 'retry', attempt: 1, maxRetries: 0, live: true })).toEqual({ kind: 'reply-and-dead-letter', gaveUpAfter: 1 });
+    expect(decide({ outcome: 'retry', attempt: 1, maxRetries: 0, live: true })).toEqual({
+      kind: 'reply-and-dead-letter',
+      gaveUpAfter: 1,
+    });
   });
 });

@@ -68,7 +68,10 @@ describe('DockerClient: a request never leaves the endpoint it names', () => {
     const engine = await redirectingEngine(`http://127.0.0.1:${probe.port}/probe`);
     try {
       const client = new DockerClient({ socketPath: engine.socket });
-      const failure = await client.getContainer('web').inspect().catch((err: unknown) => err);
+      const failure = await client
+        .getContainer('web')
+        .inspect()
+        .catch((err: unknown) => err);
       expect((failure as { statusCode?: number }).statusCode).toBe(301);
       expect(classifyDockerError(failure, 'inspect', 'a')).toMatchObject({ code: 'DockerError' });
       expect(classifyDockerError(failure, 'inspect', 'a').message).toContain('redirect (301)');
@@ -81,18 +84,23 @@ describe('DockerClient: a request never leaves the endpoint it names', () => {
     }
   });
 
-  it.each(['../../127.0.0.1:8999/probe', '../../info?x=', '%2e%2e%2finfo', 'a b', '', '//evil.example/x', 'web/../../info'])(
-    'refuses the container reference %j before any request',
-    (reference) => {
-      const client = new DockerClient({ socketPath: '/nonexistent.sock' });
-      expect(() => client.getContainer(reference)).toThrow(DispatchError);
-      try {
-        client.getContainer(reference);
-      } catch (err) {
-        expect((err as DispatchError).code).toBe('InvalidMessage');
-      }
-    },
-  );
+  it.each([
+    '../../127.0.0.1:8999/probe',
+    '../../info?x=',
+    '%2e%2e%2finfo',
+    'a b',
+    '',
+    '//evil.example/x',
+    'web/../../info',
+  ])('refuses the container reference %j before any request', (reference) => {
+    const client = new DockerClient({ socketPath: '/nonexistent.sock' });
+    expect(() => client.getContainer(reference)).toThrow(DispatchError);
+    try {
+      client.getContainer(reference);
+    } catch (err) {
+      expect((err as DispatchError).code).toBe('InvalidMessage');
+    }
+  });
 
   it('takes a name with a leading slash, as Docker prints names', () => {
     expect(new DockerClient({ socketPath: '/nonexistent.sock' }).getContainer('/web-1').id).toBe('web-1');
@@ -104,7 +112,9 @@ describe('DockerClient: a request never leaves the endpoint it names', () => {
       const engine = await redirectingEngine('/');
       try {
         const client = new DockerClient({ socketPath: engine.socket });
-        const failure = await new Promise<unknown>((resolve) => client.modem.dial({ path, method: 'GET', statusCodes: { 200: true } }, (err) => resolve(err)));
+        const failure = await new Promise<unknown>((resolve) =>
+          client.modem.dial({ path, method: 'GET', statusCodes: { 200: true } }, (err) => resolve(err)),
+        );
         expect(failure).toMatchObject({ code: 'InvalidMessage' });
         expect(engine.paths).toEqual([]);
       } finally {
@@ -120,9 +130,14 @@ describe('checkedInspect', () => {
     expect(checkedInspect(info, 'a')).toBe(info);
   });
 
-  it.each([[{}], [null], [{ Id: 'x', Name: '/n', State: {} }], [{ ID: 'x', Containers: 3 }]])('refuses %j with a DockerError naming what is missing', (info) => {
-    expect(() => checkedInspect(info, 'a')).toThrow(/engine a answered an inspect without .*not a container document/);
-  });
+  it.each([[{}], [null], [{ Id: 'x', Name: '/n', State: {} }], [{ ID: 'x', Containers: 3 }]])(
+    'refuses %j with a DockerError naming what is missing',
+    (info) => {
+      expect(() => checkedInspect(info, 'a')).toThrow(
+        /engine a answered an inspect without .*not a container document/,
+      );
+    },
+  );
 });
 
 describe('DockerClient: an engine that stops in the middle of its answer', () => {

@@ -32,7 +32,9 @@ function section(heading: string): string {
 /** Rows of the section's tables: each field named in a first cell (`Field`, or `Stdout`, `Stderr`) → the rest of the row. */
 function tableRows(text: string): Map<string, string> {
   return new Map(
-    [...text.matchAll(/^\| ((?:`[\w.]+`(?:, )?)+) \|(.*)$/gm)].flatMap((m) => [...m[1]!.matchAll(/`([\w.]+)`/g)].map((f) => [f[1]!, m[2]!] as const)),
+    [...text.matchAll(/^\| ((?:`[\w.]+`(?:, )?)+) \|(.*)$/gm)].flatMap((m) =>
+      [...m[1]!.matchAll(/`([\w.]+)`/g)].map((f) => [f[1]!, m[2]!] as const),
+    ),
   );
 }
 

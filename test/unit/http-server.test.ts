@@ -10,7 +10,10 @@ const worker: WorkerStatus = { state: 'running', amqpConnected: true, amqpSince:
 
 function sources(engines: EngineStatus[]): HttpSources {
   return {
-    metrics: { metrics: () => Promise.resolve('docker_dispatch_ready 1\n'), contentType: 'text/plain; version=0.0.4; charset=utf-8' },
+    metrics: {
+      metrics: () => Promise.resolve('docker_dispatch_ready 1\n'),
+      contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    },
     readiness: () => readiness(worker, engines),
     status: () => ({ fake: true }) as never,
     log: pino({ level: 'silent' }),
@@ -25,7 +28,10 @@ describe('the HTTP endpoint', () => {
   });
 
   it('answers /readyz 503 with the reason per engine when no engine is healthy', async () => {
-    server = await startHttpServer(sources([{ id: 'a', healthy: false, synced: false, running: 0, reason: 'connect ECONNREFUSED 127.0.0.1:2375' }]), { host: '127.0.0.1', port: 0 });
+    server = await startHttpServer(
+      sources([{ id: 'a', healthy: false, synced: false, running: 0, reason: 'connect ECONNREFUSED 127.0.0.1:2375' }]),
+      { host: '127.0.0.1', port: 0 },
+    );
     const response = await fetch(`${server.url}readyz`);
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
@@ -38,7 +44,10 @@ describe('the HTTP endpoint', () => {
   });
 
   it('answers /readyz 200 with one healthy engine, /healthz 200 regardless', async () => {
-    server = await startHttpServer(sources([{ id: 'a', healthy: true, synced: true, running: 0 }]), { host: '127.0.0.1', port: 0 });
+    server = await startHttpServer(sources([{ id: 'a', healthy: true, synced: true, running: 0 }]), {
+      host: '127.0.0.1',
+      port: 0,
+    });
     expect((await fetch(`${server.url}readyz`)).status).toBe(200);
     expect(await (await fetch(`${server.url}healthz`)).json()).toEqual({ alive: true });
   });
@@ -73,7 +82,9 @@ describe('the HTTP endpoint', () => {
     try {
       const failure = startHttpServer(sources([]), { host: '127.0.0.1', port });
       await expect(failure).rejects.toThrow(HttpListenError);
-      await expect(failure).rejects.toThrow(`cannot serve HTTP on 127.0.0.1:${port}: the port is in use: choose another --http-port`);
+      await expect(failure).rejects.toThrow(
+        `cannot serve HTTP on 127.0.0.1:${port}: the port is in use: choose another --http-port`,
+      );
     } finally {
       blocker.close();
     }

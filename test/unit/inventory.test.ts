@@ -13,15 +13,31 @@ function listed(id: string, state: string, createdS: number, messageId = id): Li
 }
 
 function event(action: string, id: string, extra: Record<string, string> = {}, timeS = 1000): ContainerEvent {
-  return { Type: 'container', Action: action, Actor: { ID: id, Attributes: { name: `${id}-name`, ...managed(id), ...extra } }, time: timeS, timeNano: timeS * 1e9 };
+  return {
+    Type: 'container',
+    Action: action,
+    Actor: { ID: id, Attributes: { name: `${id}-name`, ...managed(id), ...extra } },
+    time: timeS,
+    timeNano: timeS * 1e9,
+  };
 }
 
 describe('Inventory', () => {
   it('takes what a list says, managed containers only', () => {
     const inventory = new Inventory();
-    inventory.replace([listed('a', 'running', 100), listed('b', 'exited', 100), { Id: 'c', State: 'running', Labels: { other: 'x' } }]);
+    inventory.replace([
+      listed('a', 'running', 100),
+      listed('b', 'exited', 100),
+      { Id: 'c', State: 'running', Labels: { other: 'x' } },
+    ]);
     expect(inventory.size).toBe(2);
-    expect(inventory.get('a')).toMatchObject({ name: 'a-name', messageId: 'a', queue: 'jobs', state: 'running', createdNs: 100n * S });
+    expect(inventory.get('a')).toMatchObject({
+      name: 'a-name',
+      messageId: 'a',
+      queue: 'jobs',
+      state: 'running',
+      createdNs: 100n * S,
+    });
     expect(inventory.running()).toBe(1);
   });
 
@@ -39,7 +55,17 @@ describe('Inventory', () => {
 
   it("takes Podman's remove for destroy, and ignores the actions it adds (init, cleanup) and the ones it does not use", () => {
     const inventory = new Inventory();
-    for (const action of ['create', 'init', 'start', 'attach', 'exec_create: sh', 'health_status: healthy', 'die', 'cleanup']) inventory.apply(event(action, 'p'));
+    for (const action of [
+      'create',
+      'init',
+      'start',
+      'attach',
+      'exec_create: sh',
+      'health_status: healthy',
+      'die',
+      'cleanup',
+    ])
+      inventory.apply(event(action, 'p'));
     expect(inventory.get('p')?.state).toBe('exited');
     inventory.apply(event('remove', 'p'));
     expect(inventory.size).toBe(0);
@@ -47,7 +73,15 @@ describe('Inventory', () => {
 
   it('ends in the engine state whatever part of the events the list already reflects (events replayed on top of it)', () => {
     // The truth: x created, started and died; y created and started; z created and destroyed.
-    const history = [event('create', 'x'), event('create', 'y'), event('start', 'x'), event('create', 'z'), event('start', 'y'), event('die', 'x'), event('destroy', 'z')];
+    const history = [
+      event('create', 'x'),
+      event('create', 'y'),
+      event('start', 'x'),
+      event('create', 'z'),
+      event('start', 'y'),
+      event('die', 'x'),
+      event('destroy', 'z'),
+    ];
     const truthAfter = (n: number) => {
       const inventory = new Inventory();
       for (const e of history.slice(0, n)) inventory.apply(e);
@@ -76,10 +110,15 @@ describe('Inventory', () => {
     expect(inventory.size).toBe(0);
   });
 
-  it("counts as load what runs, and what was created in the last minute and is about to start, not older created ones", () => {
+  it('counts as load what runs, and what was created in the last minute and is about to start, not older created ones', () => {
     const inventory = new Inventory();
     const now = 10_000n * S;
-    inventory.replace([listed('old', 'created', 10_000 - 61), listed('new', 'created', 10_000 - 5), listed('up', 'running', 1), listed('done', 'exited', 9_999)]);
+    inventory.replace([
+      listed('old', 'created', 10_000 - 61),
+      listed('new', 'created', 10_000 - 5),
+      listed('up', 'running', 1),
+      listed('done', 'exited', 9_999),
+    ]);
     expect(inventory.load(now)).toBe(2);
   });
 
@@ -95,8 +134,17 @@ describe('Inventory', () => {
 
   it('finds the containers of a message on a queue, and counts a queue by state', () => {
     const inventory = new Inventory();
-    inventory.replace([listed('a', 'running', 1, 'm1'), listed('b', 'exited', 2, 'm1'), listed('c', 'exited', 3, 'm2')]);
-    expect(inventory.ofMessage('m1', 'jobs').map((e) => e.id).sort()).toEqual(['a', 'b']);
+    inventory.replace([
+      listed('a', 'running', 1, 'm1'),
+      listed('b', 'exited', 2, 'm1'),
+      listed('c', 'exited', 3, 'm2'),
+    ]);
+    expect(
+      inventory
+        .ofMessage('m1', 'jobs')
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual(['a', 'b']);
     expect(inventory.ofMessage('m1', 'other')).toEqual([]);
     expect(inventory.statesOf('jobs')).toEqual({ running: 1, exited: 2 });
   });

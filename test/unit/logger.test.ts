@@ -5,13 +5,24 @@ import { addSecret } from '../../src/redact.js';
 describe('logs', () => {
   it('are JSON lines by default (stderr is not a terminal)', () => {
     const lines: string[] = [];
-    createLogger('info', (l) => lines.push(l)).child({ messageId: 'm1', dockercmd: 'run' }).info({ host: 'a' }, 'done');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, name: 'docker-dispatch', messageId: 'm1', dockercmd: 'run', host: 'a', msg: 'done' });
+    createLogger('info', (l) => lines.push(l))
+      .child({ messageId: 'm1', dockercmd: 'run' })
+      .info({ host: 'a' }, 'done');
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 30,
+      name: 'docker-dispatch',
+      messageId: 'm1',
+      dockercmd: 'run',
+      host: 'a',
+      msg: 'done',
+    });
   });
 
   it('are pretty on a terminal, with the same fields', () => {
     const lines: string[] = [];
-    createLogger('info', (l) => lines.push(l), { pretty: true }).child({ messageId: 'm1' }).warn({ host: 'b' }, 'engine unreachable');
+    createLogger('info', (l) => lines.push(l), { pretty: true })
+      .child({ messageId: 'm1' })
+      .warn({ host: 'b' }, 'engine unreachable');
     const text = lines.join('');
     expect(() => JSON.parse(text) as unknown).toThrow();
     expect(text).toContain('engine unreachable');

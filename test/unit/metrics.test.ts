@@ -7,7 +7,11 @@ import type { WorkerStatus } from '../../src/observe/worker-status.js';
 const running: WorkerStatus = { state: 'running', amqpConnected: true, amqpSince: 0, amqpDisconnects: 2 };
 
 function metricsWith(engines: EngineStatus[], worker: WorkerStatus = running) {
-  return new DispatchMetrics({ engines: { engines: () => engines }, worker: { status: () => worker }, info: { version: '9.9.9', queue: 'jobs' } });
+  return new DispatchMetrics({
+    engines: { engines: () => engines },
+    worker: { status: () => worker },
+    info: { version: '9.9.9', queue: 'jobs' },
+  });
 }
 
 /** The value of one sample line, e.g. `docker_dispatch_ready` or `…_total{command="run",outcome="ok"}`. */
@@ -32,8 +36,17 @@ describe('metrics', () => {
     const ok = metrics.observer.received({ messageId: 'm1', dockercmd: 'run', image: 'busybox', seenBefore: false });
     ok.started({ host: 'a', container: { Id: 'f'.repeat(64), Name: 'job-1' } });
     ok.replied({ Dockercmd: 'run', Status: 'ok', MessageId: 'm1', ExitCode: 0 });
-    ok.finished({ settlement: 'ok', reply: { Dockercmd: 'run', Status: 'ok', MessageId: 'm1', ExitCode: 0 }, durationMs: 2500 });
-    const bad = metrics.observer.received({ messageId: 'm2', dockercmd: 'nonsense', image: undefined, seenBefore: false });
+    ok.finished({
+      settlement: 'ok',
+      reply: { Dockercmd: 'run', Status: 'ok', MessageId: 'm1', ExitCode: 0 },
+      durationMs: 2500,
+    });
+    const bad = metrics.observer.received({
+      messageId: 'm2',
+      dockercmd: 'nonsense',
+      image: undefined,
+      seenBefore: false,
+    });
     const error = { Status: 'error', MessageId: 'm2', Error: { Code: 'InvalidMessage', Message: 'x' } } as const;
     bad.replied(error);
     bad.finished({ settlement: 'dead-lettered', reply: error, durationMs: 1 });
@@ -59,8 +72,12 @@ describe('metrics', () => {
 
   it('has duration buckets from a tenth of a second to four hours', async () => {
     const metrics = metricsWith([]);
-    metrics.observer.received({ messageId: 'm', dockercmd: 'run', image: 'i', seenBefore: false }).finished({ settlement: 'ok', reply: undefined, durationMs: 10 });
-    const les = [...(await metrics.metrics()).matchAll(/command_duration_seconds_bucket\{le="([^"]+)"/g)].map((m) => m[1]);
+    metrics.observer
+      .received({ messageId: 'm', dockercmd: 'run', image: 'i', seenBefore: false })
+      .finished({ settlement: 'ok', reply: undefined, durationMs: 10 });
+    const les = [...(await metrics.metrics()).matchAll(/command_duration_seconds_bucket\{le="([^"]+)"/g)].map(
+      (m) => m[1],
+    );
     expect(les).toEqual(['0.1', '0.5', '1', '5', '15', '60', '300', '900', '3600', '14400', '+Inf']);
   });
 

@@ -36,7 +36,14 @@ describe('observers', () => {
     };
     const job = guarded(broken, (err) => errors.push(err)).received(received);
     expect(() => job.finished(finish)).not.toThrow();
-    const alsoBroken = guarded({ received: () => { throw new Error('bug too'); } }, (err) => errors.push(err));
+    const alsoBroken = guarded(
+      {
+        received: () => {
+          throw new Error('bug too');
+        },
+      },
+      (err) => errors.push(err),
+    );
     expect(() => alsoBroken.received(received).finished(finish)).not.toThrow();
     expect(errors).toHaveLength(2);
   });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { OutcomeStore, type Outcome } from '../../src/delivery/outcomes.js';
 
-const outcome = (id: string): Outcome => ({ messageId: id, dockercmd: 'run', result: {}, error: undefined, durationMs: 1 });
+const outcome = (id: string): Outcome => ({
+  messageId: id,
+  dockercmd: 'run',
+  result: {},
+  error: undefined,
+  durationMs: 1,
+});
 
 describe('OutcomeStore', () => {
   it('runs the work once for deliveries of the same message that overlap, and tells the first how many joined', async () => {

@@ -12,7 +12,12 @@ describe('LineSplitter', () => {
   };
 
   it('cuts lines across chunk boundaries and keeps a last line without newline', () => {
-    expect(split([Buffer.from('hel'), Buffer.from('lo\nwor'), Buffer.from('ld\r\n\nlast')])).toEqual(['hello', 'world', '', 'last']);
+    expect(split([Buffer.from('hel'), Buffer.from('lo\nwor'), Buffer.from('ld\r\n\nlast')])).toEqual([
+      'hello',
+      'world',
+      '',
+      'last',
+    ]);
   });
 
   it('does not garble a UTF-8 character split between chunks', () => {
@@ -44,14 +49,28 @@ describe('text output', () => {
   });
 
   it('prints one result line per message', () => {
-    const ok = { Dockercmd: 'run', Status: 'ok', MessageId: 'm', Host: 'a', Container: { Id: 'f'.repeat(64), Name: 'hello' }, ExitCode: 0 } as const;
+    const ok = {
+      Dockercmd: 'run',
+      Status: 'ok',
+      MessageId: 'm',
+      Host: 'a',
+      Container: { Id: 'f'.repeat(64), Name: 'hello' },
+      ExitCode: 0,
+    } as const;
     expect(textResultLine(ok, 1234)).toBe('ok run hello on a: exited with code 0 in 1.23 s\n');
     expect(textResultLine({ ...ok, ExitCode: undefined }, 50)).toBe('ok run hello on a: started in 0.05 s\n');
-    expect(textResultLine({ Dockercmd: 'stop', Status: 'ok', MessageId: 'm', Host: 'b', Container: { Id: 'abc' } }, 10)).toBe(
-      'ok stop abc on b: stopped in 0.01 s\n',
-    );
     expect(
-      textResultLine({ Status: 'error', MessageId: 'm9', Error: { Code: 'InvalidJson', Message: 'message body is not valid JSON: x' } }, 1),
+      textResultLine({ Dockercmd: 'stop', Status: 'ok', MessageId: 'm', Host: 'b', Container: { Id: 'abc' } }, 10),
+    ).toBe('ok stop abc on b: stopped in 0.01 s\n');
+    expect(
+      textResultLine(
+        {
+          Status: 'error',
+          MessageId: 'm9',
+          Error: { Code: 'InvalidJson', Message: 'message body is not valid JSON: x' },
+        },
+        1,
+      ),
     ).toBe('error (no command): InvalidJson: message body is not valid JSON: x (message m9)\n');
   });
 });
@@ -63,7 +82,10 @@ describe('json output', () => {
     const sink = output.stream({ messageId: 'm1', host: 'a', container: 'hello' }, 'stderr');
     sink.write(Buffer.from('oops\n'));
     output.result({ Dockercmd: 'run', Status: 'ok', MessageId: 'm1', ExitCode: 1, Stdout: '', Stderr: 'oops\n' }, 12.4);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     expect(lines).toEqual([
       { Type: 'Output', MessageId: 'm1', Host: 'a', Container: 'hello', Stream: 'stderr', Line: 'oops' },
       { Type: 'Result', Dockercmd: 'run', Status: 'ok', MessageId: 'm1', ExitCode: 1, DurationMs: 12 },

@@ -52,8 +52,19 @@ describe('sizes', () => {
 });
 
 describe('Policy', () => {
-  const base: PolicyConfig = { allowImages: [], defaults: {}, maxima: {}, allowUserOverride: false, readOnly: false, capDropAll: false };
-  const run = (options: Record<string, unknown> = {}, image = 'busybox') => ({ Dockercmd: 'run' as const, Image: image, Options: options });
+  const base: PolicyConfig = {
+    allowImages: [],
+    defaults: {},
+    maxima: {},
+    allowUserOverride: false,
+    readOnly: false,
+    capDropAll: false,
+  };
+  const run = (options: Record<string, unknown> = {}, image = 'busybox') => ({
+    Dockercmd: 'run' as const,
+    Image: image,
+    Options: options,
+  });
 
   it('always hardens: not privileged, no-new-privileges, no published ports, private IPC', () => {
     expect(new Policy(base).containerSettings(run()).HostConfig).toEqual({
@@ -66,33 +77,65 @@ describe('Policy', () => {
 
   it('refuses images no rule allows, naming the image', () => {
     const policy = new Policy({ ...base, allowImages: ['busybox:*'] });
-    expect(() => policy.containerSettings(run({}, 'alpine'))).toThrow(/image alpine \(docker.io\/library\/alpine:latest\) is not allowed/);
+    expect(() => policy.containerSettings(run({}, 'alpine'))).toThrow(
+      /image alpine \(docker.io\/library\/alpine:latest\) is not allowed/,
+    );
     expect(() => policy.containerSettings(run({}, 'busybox:1'))).not.toThrow();
   });
 
   it('applies defaults, honours requests within the maxima, refuses above them naming the limit', () => {
-    const policy = new Policy({ ...base, defaults: { memoryBytes: 64 * 1024 ** 2, cpus: 0.5, pidsLimit: 50 }, maxima: { memoryBytes: 1024 ** 3, cpus: 2, pidsLimit: 100 } });
-    expect(policy.containerSettings(run()).HostConfig).toMatchObject({ Memory: 64 * 1024 ** 2, MemorySwap: 64 * 1024 ** 2, NanoCpus: 5e8, PidsLimit: 50 });
-    expect(policy.containerSettings(run({ Memory: '512m', Cpus: 1.5, PidsLimit: 80 })).HostConfig).toMatchObject({ Memory: 512 * 1024 ** 2, NanoCpus: 1.5e9, PidsLimit: 80 });
-    expect(() => policy.containerSettings(run({ Memory: '2g' }))).toThrow('Options.Memory 2g is above this worker\'s --max-memory 1g');
+    const policy = new Policy({
+      ...base,
+      defaults: { memoryBytes: 64 * 1024 ** 2, cpus: 0.5, pidsLimit: 50 },
+      maxima: { memoryBytes: 1024 ** 3, cpus: 2, pidsLimit: 100 },
+    });
+    expect(policy.containerSettings(run()).HostConfig).toMatchObject({
+      Memory: 64 * 1024 ** 2,
+      MemorySwap: 64 * 1024 ** 2,
+      NanoCpus: 5e8,
+      PidsLimit: 50,
+    });
+    expect(policy.containerSettings(run({ Memory: '512m', Cpus: 1.5, PidsLimit: 80 })).HostConfig).toMatchObject({
+      Memory: 512 * 1024 ** 2,
+      NanoCpus: 1.5e9,
+      PidsLimit: 80,
+    });
+    expect(() => policy.containerSettings(run({ Memory: '2g' }))).toThrow(
+      "Options.Memory 2g is above this worker's --max-memory 1g",
+    );
     expect(() => policy.containerSettings(run({ Cpus: 3 }))).toThrow('--max-cpus 2');
     expect(() => policy.containerSettings(run({ PidsLimit: 101 }))).toThrow('--max-pids-limit 100');
   });
 
   it('a maximum without a default bounds a message that asks for nothing: it gets the maximum, not unlimited', () => {
     const policy = new Policy({ ...base, maxima: { memoryBytes: 1024 ** 3, cpus: 2, pidsLimit: 100 } });
-    expect(policy.containerSettings(run()).HostConfig).toMatchObject({ Memory: 1024 ** 3, MemorySwap: 1024 ** 3, NanoCpus: 2e9, PidsLimit: 100 });
-    expect(policy.containerSettings(run({ Memory: '128m' })).HostConfig).toMatchObject({ Memory: 128 * 1024 ** 2, NanoCpus: 2e9 });
+    expect(policy.containerSettings(run()).HostConfig).toMatchObject({
+      Memory: 1024 ** 3,
+      MemorySwap: 1024 ** 3,
+      NanoCpus: 2e9,
+      PidsLimit: 100,
+    });
+    expect(policy.containerSettings(run({ Memory: '128m' })).HostConfig).toMatchObject({
+      Memory: 128 * 1024 ** 2,
+      NanoCpus: 2e9,
+    });
   });
 
   it('lets a message choose the user only with --allow-user-override', () => {
-    expect(() => new Policy({ ...base, user: '1000' }).containerSettings(run({ User: '0' }))).toThrow(/Options.User is not allowed/);
+    expect(() => new Policy({ ...base, user: '1000' }).containerSettings(run({ User: '0' }))).toThrow(
+      /Options.User is not allowed/,
+    );
     expect(new Policy({ ...base, user: '1000' }).containerSettings(run()).User).toBe('1000');
-    expect(new Policy({ ...base, user: '1000', allowUserOverride: true }).containerSettings(run({ User: '0' })).User).toBe('0');
+    expect(
+      new Policy({ ...base, user: '1000', allowUserOverride: true }).containerSettings(run({ User: '0' })).User,
+    ).toBe('0');
   });
 
   it('read-only root with a tmpfs on /tmp, and every capability dropped, when the operator says so', () => {
-    expect(new Policy({ ...base, readOnly: true, capDropAll: true, networkMode: 'none' }).containerSettings(run()).HostConfig).toMatchObject({
+    expect(
+      new Policy({ ...base, readOnly: true, capDropAll: true, networkMode: 'none' }).containerSettings(run())
+        .HostConfig,
+    ).toMatchObject({
       ReadonlyRootfs: true,
       Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
       CapDrop: ['ALL'],

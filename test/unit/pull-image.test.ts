@@ -5,12 +5,18 @@ import { pullImage } from '../../src/docker/pull-image.js';
 
 /** An engine whose pull answers 200 with these chunks of progress stream (as a registry failure mid-pull does). */
 function engineStreaming(chunks: string[]): Engine {
-  return { id: 'a', docker: { pull: () => Promise.resolve(Readable.from(chunks.map((c) => Buffer.from(c)))) } } as unknown as Engine;
+  return {
+    id: 'a',
+    docker: { pull: () => Promise.resolve(Readable.from(chunks.map((c) => Buffer.from(c)))) },
+  } as unknown as Engine;
 }
 
 describe('pullImage: the progress stream', () => {
   it('resolves when the stream ends without an error', async () => {
-    const engine = engineStreaming(['{"status":"Pulling from library/busybox"}\n', '{"status":"Downloaded newer image"}\n']);
+    const engine = engineStreaming([
+      '{"status":"Pulling from library/busybox"}\n',
+      '{"status":"Downloaded newer image"}\n',
+    ]);
     await expect(pullImage(engine, 'busybox:1', undefined)).resolves.toBeUndefined();
   });
 
@@ -27,6 +33,8 @@ describe('pullImage: the progress stream', () => {
 
   it('sees an error on a last line without a newline', async () => {
     const engine = engineStreaming(['{"status":"Pulling"}\n{"error":"manifest unknown"}']);
-    await expect(pullImage(engine, 'x:1', undefined)).rejects.toThrow('pulling x:1 on engine a failed: manifest unknown');
+    await expect(pullImage(engine, 'x:1', undefined)).rejects.toThrow(
+      'pulling x:1 on engine a failed: manifest unknown',
+    );
   });
 });

@@ -5,7 +5,13 @@ import type { WorkerStatus } from '../../src/observe/worker-status.js';
 
 const consuming: WorkerStatus = { state: 'running', amqpConnected: true, amqpSince: 0, amqpDisconnects: 0 };
 const healthy: EngineStatus = { id: 'a', healthy: true, synced: true, running: 0 };
-const down: EngineStatus = { id: 'b', healthy: false, synced: false, running: 0, reason: 'connect ECONNREFUSED 10.0.0.5:2375' };
+const down: EngineStatus = {
+  id: 'b',
+  healthy: false,
+  synced: false,
+  running: 0,
+  reason: 'connect ECONNREFUSED 10.0.0.5:2375',
+};
 
 describe('readiness', () => {
   it('is ready while consuming with at least one healthy engine', () => {
@@ -19,7 +25,10 @@ describe('readiness', () => {
   });
 
   it('is not ready without a healthy engine, and says why for each', () => {
-    const r = readiness(consuming, [down, { id: 'c', healthy: false, synced: false, running: 0, reason: 'not checked yet' }]);
+    const r = readiness(consuming, [
+      down,
+      { id: 'c', healthy: false, synced: false, running: 0, reason: 'not checked yet' },
+    ]);
     expect(r.ready).toBe(false);
     expect(r.reasons).toEqual(['no Docker engine is healthy']);
     expect(r.engines).toEqual({ b: 'unhealthy: connect ECONNREFUSED 10.0.0.5:2375', c: 'unhealthy: not checked yet' });
@@ -27,7 +36,11 @@ describe('readiness', () => {
 
   it('is not ready while disconnected from RabbitMQ', () => {
     const r = readiness({ ...consuming, amqpConnected: false }, [healthy]);
-    expect(r).toMatchObject({ ready: false, amqp: 'disconnected', reasons: ['not connected to RabbitMQ: reconnecting'] });
+    expect(r).toMatchObject({
+      ready: false,
+      amqp: 'disconnected',
+      reasons: ['not connected to RabbitMQ: reconnecting'],
+    });
   });
 
   it('is not ready while starting, draining or stopped', () => {

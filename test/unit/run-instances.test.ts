@@ -9,14 +9,21 @@ const message: RunMessage = { Dockercmd: 'run', Image: 'img', Cmd: ['true'], Ins
 
 function context(overrides: Partial<CommandContext> = {}): CommandContext {
   // Only what runInstances itself reads; the instances are run by the fake below.
-  return { messageId: 'm', identity: 'm', lastAttempt: false, log: pino({ level: 'silent' }), ...overrides } as CommandContext;
+  return {
+    messageId: 'm',
+    identity: 'm',
+    lastAttempt: false,
+    log: pino({ level: 'silent' }),
+    ...overrides,
+  } as CommandContext;
 }
 
 /** Instance 1 exits 0 on engine a; instance 2 fails with `code` before it has a container. */
 function runOneFailing(code: 'DockerUnavailable' | 'Conflict', seen: CommandContext[] = []) {
   return (_message: RunMessage, ctx: CommandContext): Promise<CommandResult> => {
     seen.push(ctx);
-    if (ctx.messageId === 'm-1') return Promise.resolve({ Host: 'a', Container: { Id: 'c1', Name: 'x-1' }, ExitCode: 0 });
+    if (ctx.messageId === 'm-1')
+      return Promise.resolve({ Host: 'a', Container: { Id: 'c1', Name: 'x-1' }, ExitCode: 0 });
     return Promise.reject(new DispatchError(code, 'engine b: connection refused', { context: { host: 'b' } }));
   };
 }
@@ -34,7 +41,9 @@ describe('runInstances and Options.Remove', () => {
   it('leaves a finished instance for the retry to adopt when another failed transiently', async () => {
     const { removed, removeOne } = recorder();
     const seen: CommandContext[] = [];
-    const error = await runInstances(message, context(), runOneFailing('DockerUnavailable', seen), removeOne).catch((e: unknown) => e);
+    const error = await runInstances(message, context(), runOneFailing('DockerUnavailable', seen), removeOne).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DispatchError);
     expect((error as DispatchError).code).toBe('DockerUnavailable');
     expect((error as DispatchError).partial?.Containers?.[0]).toMatchObject({ Id: 'c1', ExitCode: 0 });
@@ -46,15 +55,17 @@ describe('runInstances and Options.Remove', () => {
 
   it('removes the finished instances when the transient failure is on the last attempt', async () => {
     const { removed, removeOne } = recorder();
-    await expect(runInstances(message, context({ lastAttempt: true }), runOneFailing('DockerUnavailable'), removeOne)).rejects.toThrow(
-      /1 of 2 instances failed/,
-    );
+    await expect(
+      runInstances(message, context({ lastAttempt: true }), runOneFailing('DockerUnavailable'), removeOne),
+    ).rejects.toThrow(/1 of 2 instances failed/);
     expect(removed).toEqual(['c1']); // the failed instance never had a container
   });
 
   it('removes the finished instances when the failure is permanent', async () => {
     const { removed, removeOne } = recorder();
-    await expect(runInstances(message, context(), runOneFailing('Conflict'), removeOne)).rejects.toMatchObject({ code: 'Conflict' });
+    await expect(runInstances(message, context(), runOneFailing('Conflict'), removeOne)).rejects.toMatchObject({
+      code: 'Conflict',
+    });
     expect(removed).toEqual(['c1']);
   });
 
@@ -62,7 +73,9 @@ describe('runInstances and Options.Remove', () => {
     const removed: string[] = [];
     const removeOne = (instance: { Id: string }) => {
       removed.push(instance.Id);
-      return Promise.resolve(instance.Id === 'c2' ? 'the container x-2 exited but could not be removed: busy' : undefined);
+      return Promise.resolve(
+        instance.Id === 'c2' ? 'the container x-2 exited but could not be removed: busy' : undefined,
+      );
     };
     const runOne = (_m: RunMessage, ctx: CommandContext): Promise<CommandResult> =>
       Promise.resolve({ Host: 'a', Container: { Id: ctx.messageId === 'm-1' ? 'c1' : 'c2' }, ExitCode: 0 });
@@ -74,7 +87,9 @@ describe('runInstances and Options.Remove', () => {
   it('without an identity nothing could adopt the instances: each removes its own container as it finishes', async () => {
     const { removed, removeOne } = recorder();
     const seen: CommandContext[] = [];
-    await expect(runInstances(message, context({ identity: undefined }), runOneFailing('DockerUnavailable', seen), removeOne)).rejects.toThrow();
+    await expect(
+      runInstances(message, context({ identity: undefined }), runOneFailing('DockerUnavailable', seen), removeOne),
+    ).rejects.toThrow();
     expect(seen.map((c) => c.deferRemove)).toEqual([false, false]);
     expect(removed).toEqual([]);
   });

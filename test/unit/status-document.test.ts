@@ -11,20 +11,42 @@ describe('activity', () => {
     let now = 1000;
     const activity = new Activity({ now: () => now });
     const job = activity.observer.received({ messageId: 'm1', dockercmd: 'run', image: 'busybox', seenBefore: false });
-    expect(activity.inProgress()).toEqual([{ messageId: 'm1', command: 'run', image: 'busybox', host: undefined, container: undefined, receivedAt: 1000 }]);
+    expect(activity.inProgress()).toEqual([
+      { messageId: 'm1', command: 'run', image: 'busybox', host: undefined, container: undefined, receivedAt: 1000 },
+    ]);
     job.started({ host: 'a', container: { Id: 'abcdef0123456789', Name: 'hello' } });
     expect(activity.inProgress()[0]).toMatchObject({ host: 'a', container: 'hello' });
     now = 3000;
     job.finished({
       settlement: 'ok',
-      reply: { Dockercmd: 'run', Status: 'ok', MessageId: 'm1', Host: 'a', Container: { Id: 'abcdef0123456789', Name: 'hello' }, ExitCode: 0, Stdout: 'hi\n', Stderr: '' },
+      reply: {
+        Dockercmd: 'run',
+        Status: 'ok',
+        MessageId: 'm1',
+        Host: 'a',
+        Container: { Id: 'abcdef0123456789', Name: 'hello' },
+        ExitCode: 0,
+        Stdout: 'hi\n',
+        Stderr: '',
+      },
       durationMs: 2000,
     });
     expect(activity.inProgress()).toEqual([]);
     expect(activity.recentResults()).toEqual([
       {
-        messageId: 'm1', command: 'run', image: 'busybox', host: 'a', container: 'hello', settlement: 'ok', status: 'ok',
-        exitCode: 0, error: undefined, durationMs: 2000, finishedAt: 3000, stdout: 'hi', stderr: '',
+        messageId: 'm1',
+        command: 'run',
+        image: 'busybox',
+        host: 'a',
+        container: 'hello',
+        settlement: 'ok',
+        status: 'ok',
+        exitCode: 0,
+        error: undefined,
+        durationMs: 2000,
+        finishedAt: 3000,
+        stdout: 'hi',
+        stderr: '',
       },
     ]);
     expect(activity.totals).toEqual({ received: 1, ok: 1, 'dead-lettered': 0, retried: 0, error: 0 });
@@ -33,9 +55,11 @@ describe('activity', () => {
   it('keeps a bounded number of recent results, newest first, with only the first lines of output', () => {
     const activity = new Activity({ maxRecent: 3, outputLines: 2 });
     for (let i = 0; i < 5; i++) {
-      activity.observer
-        .received({ messageId: `m${i}`, dockercmd: 'run', image: 'i', seenBefore: false })
-        .finished({ settlement: 'ok', reply: { Status: 'ok', MessageId: `m${i}`, Stdout: 'a\nb\nc\nd\n' }, durationMs: 1 });
+      activity.observer.received({ messageId: `m${i}`, dockercmd: 'run', image: 'i', seenBefore: false }).finished({
+        settlement: 'ok',
+        reply: { Status: 'ok', MessageId: `m${i}`, Stdout: 'a\nb\nc\nd\n' },
+        durationMs: 1,
+      });
     }
     const recent = activity.recentResults();
     expect(recent.map((r) => r.messageId)).toEqual(['m4', 'm3', 'm2']);
@@ -47,7 +71,16 @@ describe('activity', () => {
     const activity = new Activity();
     activity.observer
       .received({ messageId: 'm', dockercmd: 'x'.repeat(500), image: undefined, seenBefore: false })
-      .finished({ settlement: 'dead-lettered', reply: { Status: 'error', MessageId: 'm', Stderr: 'pw=s3cr3t-status', Error: { Code: 'DockerError', Message: 'bad s3cr3t-status' } }, durationMs: 1 });
+      .finished({
+        settlement: 'dead-lettered',
+        reply: {
+          Status: 'error',
+          MessageId: 'm',
+          Stderr: 'pw=s3cr3t-status',
+          Error: { Code: 'DockerError', Message: 'bad s3cr3t-status' },
+        },
+        durationMs: 1,
+      });
     const [result] = activity.recentResults();
     expect(JSON.stringify(result)).not.toContain('s3cr3t-status');
     expect(result!.command!.length).toBeLessThan(50);
@@ -92,7 +125,10 @@ describe('the status document', () => {
       totals: { received: 2, ok: 0, 'dead-lettered': 0, retried: 0, error: 0 },
       throughput: { bucketMs: 10_000, buckets: [] },
     });
-    expect(doc.inProgress.map((j) => [j.messageId, j.runningForMs])).toEqual([['old', 6000], ['new', 1000]]);
+    expect(doc.inProgress.map((j) => [j.messageId, j.runningForMs])).toEqual([
+      ['old', 6000],
+      ['new', 1000],
+    ]);
     expect(doc.readiness).toMatchObject({ ready: false, engines: { a: 'unhealthy: ENOENT' } });
     expect(doc.worker).toEqual({ state: 'running', amqp: { connected: true, since: 500, disconnects: 0 } });
     expect(doc).toMatchObject({ version: '1.0.0', queue: 'jobs', prefetch: 4, startedAt: 0, now: 10_000 });

@@ -10,7 +10,12 @@ const load = (...running: number[]): Candidate[] => [a, b, c].map((e, i) => ({ e
 describe('strategies', () => {
   it('round-robin starts one engine further on each time, keeping the rest for fail-over', () => {
     const s = roundRobin();
-    expect([ids(s.order(load())), ids(s.order(load())), ids(s.order(load())), ids(s.order(load()))]).toEqual(['abc', 'bca', 'cab', 'abc']);
+    expect([ids(s.order(load())), ids(s.order(load())), ids(s.order(load())), ids(s.order(load()))]).toEqual([
+      'abc',
+      'bca',
+      'cab',
+      'abc',
+    ]);
   });
 
   it('least-loaded puts the engine with the fewest running containers first, then the next fewest', () => {

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { applyTemplate, loadTemplates } from '../../src/messages/templates.js';
 import { scratchDir } from '../support/scratch.js';
 
-const templates = new Map([['web', { Image: 'nginx', Cmd: ['serve'], Options: { Remove: true, Env: ['A=1'], Labels: { t: '1' } } }]]);
+const templates = new Map([
+  ['web', { Image: 'nginx', Cmd: ['serve'], Options: { Remove: true, Env: ['A=1'], Labels: { t: '1' } } }],
+]);
 
 describe('applyTemplate', () => {
   it("merges the template in, the message's own fields winning", () => {
@@ -17,7 +19,10 @@ describe('applyTemplate', () => {
   });
 
   it('merges Options key by key, the message winning for each key', () => {
-    const merged = applyTemplate({ Dockercmd: 'run', Template: 'web', Options: { Name: 'x', Env: ['B=2'] } }, templates);
+    const merged = applyTemplate(
+      { Dockercmd: 'run', Template: 'web', Options: { Name: 'x', Env: ['B=2'] } },
+      templates,
+    );
     expect(merged.Options).toEqual({ Remove: true, Env: ['B=2'], Labels: { t: '1' }, Name: 'x' });
   });
 
@@ -29,7 +34,9 @@ describe('applyTemplate', () => {
   });
 
   it('refuses an unknown template as InvalidMessage naming it and the known ones', () => {
-    expect(() => applyTemplate({ Dockercmd: 'run', Template: 'nope' }, templates)).toThrow(/Template "nope" is not a known template \(known: web\)/);
+    expect(() => applyTemplate({ Dockercmd: 'run', Template: 'nope' }, templates)).toThrow(
+      /Template "nope" is not a known template \(known: web\)/,
+    );
     expect(() => applyTemplate({ Dockercmd: 'run', Template: 'nope' }, new Map())).toThrow(/no templates/);
   });
 });
