@@ -40,12 +40,14 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition;
   Conflict: {
     disposition: 'dead-letter',
     description:
-      'The request clashes with the engine state: name in use, container found on several engines or by an ambiguous id prefix, removing a running container without Force.',
+      'The request clashes with the engine state: name in use, container found on several ' +
+      'engines or by an ambiguous id prefix, removing a running container without Force.',
   },
   PullFailed: {
     disposition: 'dead-letter',
     description:
-      "A pull command's image could not be pulled (an unknown image or tag, a registry that cannot be reached or refuses the credentials), with the registry's reason.",
+      "A pull command's image could not be pulled (an unknown image or tag, a registry " +
+      "that cannot be reached or refuses the credentials), with the registry's reason.",
   },
   NoMatchingHost: {
     disposition: 'dead-letter',

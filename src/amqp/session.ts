@@ -196,7 +196,8 @@ export class BrokerSession extends EventEmitter {
       channel.on('error', (err: Error) =>
         log.warn(
           { err },
-          'AMQP channel closed by the broker: the worker reconnects by itself; the error says why (often a permission, or a queue declared with other arguments)',
+          'AMQP channel closed by the broker: the worker reconnects by itself; the ' +
+            'error says why (often a permission, or a queue declared with other arguments)',
         ),
       );
       channel.on('close', () => this.lost(live, 'a channel closed'));

@@ -9,7 +9,8 @@ const BROKER_HINTS: [RegExp, string][] = [
   ],
   [
     /NOT[-_]ALLOWED|vhost|Expected ConnectionOpenOk/i,
-    'RabbitMQ closed the connection as it opened: check that the vhost in the URL exists and the user may use it (rabbitmqctl list_vhosts, list_permissions)',
+    'RabbitMQ closed the connection as it opened: check that the vhost in the URL ' +
+      'exists and the user may use it (rabbitmqctl list_vhosts, list_permissions)',
   ],
   [
     /ECONNREFUSED/,
@@ -26,7 +27,8 @@ const BROKER_HINTS: [RegExp, string][] = [
 const ENGINE_HINTS: [RegExp, string][] = [
   [
     /EACCES|permission denied/i,
-    'no permission on the Docker socket: run as root or as a member of its group, usually docker; in a container, add that group with --group-add',
+    'no permission on the Docker socket: run as root or as a member of its ' +
+      'group, usually docker; in a container, add that group with --group-add',
   ],
   [/ENOENT/, 'no socket at that path: is dockerd running, and is the path right?'],
   [/ECONNREFUSED/, 'nothing listens there: is dockerd running and listening on that address, e.g. dockerd -H tcp://…?'],

@@ -93,7 +93,8 @@ async function main(argv: string[]): Promise<void> {
   // After start-up succeeded: a failing start-up prints only its one error line.
   if (config.policy.allowImages.length === 0) {
     log.warn(
-      'no --allow-image rule: every image is allowed, so whoever can publish to the queue can run any image on the engines. Set --allow-image',
+      'no --allow-image rule: every image is allowed, so whoever can publish ' +
+        'to the queue can run any image on the engines. Set --allow-image',
     );
   }
 

@@ -102,11 +102,13 @@ export function buildProgram(): Command {
     .usage('[options] [dockerHost] <amqpUrl>')
     .argument(
       '<dockerHost>',
-      'one engine or a comma-separated list of [name=]address; address: host:port, tcp://host:port, http://host:port, https://host:port, unix:///path/docker.sock or /path/docker.sock. May be omitted with --hosts',
+      'one engine or a comma-separated list of [name=]address; address: host:port, tcp://host:port, http://host:port, ' +
+        'https://host:port, unix:///path/docker.sock or /path/docker.sock. May be omitted with --hosts',
     )
     .argument(
       '[amqpUrl]',
-      'RabbitMQ URL, amqp://user:password@host:5672/vhost or amqps://…; several comma-separated (the nodes of a cluster) to fail over among',
+      'RabbitMQ URL, amqp://user:password@host:5672/vhost or amqps://…; ' +
+        'several comma-separated (the nodes of a cluster) to fail over among',
     )
     .option('-q, --queue <name>', 'queue to consume commands from', DEFAULTS.queue)
     .option('--reply-queue <name>', 'queue for replies to messages without reply_to (default: "<queue>.replies")')
@@ -178,7 +180,8 @@ export function buildProgram(): Command {
     )
     .option(
       '--allow-image <pattern>',
-      'allow images matching this glob over registry/repository:tag (repeatable; * within a path component, ** across); without any, every image is allowed',
+      'allow images matching this glob over registry/repository:tag (repeatable; ' +
+        '* within a path component, ** across); without any, every image is allowed',
       collect,
       [],
     )

@@ -146,7 +146,8 @@ async function exchange(
     ]);
   } catch (err) {
     throw new Error(
-      `lost the broker while waiting for the reply to message ${messageId} (${(err as Error).message}); it was sent and may still be carried out`,
+      `lost the broker while waiting for the reply to message ${messageId} ` +
+        `(${(err as Error).message}); it was sent and may still be carried out`,
     );
   } finally {
     clearTimeout(timer);

@@ -42,7 +42,8 @@ async function pullForRun(engine: Engine, image: string, ctx: CommandContext): P
     if (!(err instanceof DispatchError) || err.code !== 'PullFailed') throw err;
     ctx.log.warn(
       { host: engine.id, image, err: err.message },
-      'could not pull the image for the run: check its name and tag and that the engine reaches the registry, or put it on the engine first',
+      'could not pull the image for the run: check its name and tag and ' +
+        'that the engine reaches the registry, or put it on the engine first',
     );
     throw new DispatchError(
       'ImageNotFound',

@@ -37,7 +37,8 @@ export const pull: CommandHandler<PullMessage> = async (message, ctx) => {
             : new DispatchError('DockerUnavailable', `engine ${engine.id}: ${(err as Error).message}`);
         ctx.log.warn(
           { host: engine.id, image: message.Image, code: error.code, err: error.message },
-          'pull failed on this engine: check the image name and tag, that the engine reaches the registry, and the credentials (Options.Auth)',
+          'pull failed on this engine: check the image name and tag, that the ' +
+            'engine reaches the registry, and the credentials (Options.Auth)',
         );
         return { error };
       }

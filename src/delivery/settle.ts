@@ -69,7 +69,8 @@ export async function settle(
         if (err instanceof ConnectionGoneError) return finished('error');
         log.warn(
           { err },
-          `could not queue the retry: the message goes back to the queue in ${ctx.retryDelayMs / 1000} s (check that the retry queue ${ctx.retryQueue} exists and RabbitMQ is healthy)`,
+          `could not queue the retry: the message goes back to the queue in ${ctx.retryDelayMs / 1000} ` +
+            `s (check that the retry queue ${ctx.retryQueue} exists and RabbitMQ is healthy)`,
         );
         await requeueLater(ctx.retryDelayMs);
         return finished('error');
@@ -94,7 +95,8 @@ export async function settle(
         }
         log.error(
           { err },
-          'could not publish the reply; the message goes back to the queue (check the broker: are the reply and dead-letter queues there and not full?)',
+          'could not publish the reply; the message goes back to the queue (check ' +
+            'the broker: are the reply and dead-letter queues there and not full?)',
         );
         keep('its reply could not be published');
         await requeueLater(REQUEUE_DELAY_MS);

@@ -218,7 +218,8 @@ export class EnginePool extends EventEmitter {
           if (!authoritative) {
             log.warn(
               { host: engine.id, err: error.message },
-              'could not look for an earlier container on this engine: skipped for this first delivery (check that its daemon runs and is reachable)',
+              'could not look for an earlier container on this engine: skipped for ' +
+                'this first delivery (check that its daemon runs and is reachable)',
             );
           }
           return [];

@@ -62,7 +62,8 @@ export function coloredTextOutputLine(source: OutputSource, _stream: StreamName,
 }
 
 export function jsonOutputLine(source: OutputSource, stream: StreamName, line: string): string {
-  return `${JSON.stringify({ Type: 'Output', MessageId: source.messageId, Host: source.host, Container: source.container, Stream: stream, Line: line })}\n`;
+  const { messageId: MessageId, host: Host, container: Container } = source;
+  return `${JSON.stringify({ Type: 'Output', MessageId, Host, Container, Stream: stream, Line: line })}\n`;
 }
 
 const DONE: Record<string, string> = {

@@ -276,7 +276,8 @@ describe('fuzz: a few hundred odd and hostile messages', () => {
     const codes = errors.map((e) => e.Error!.Code);
     // What the fuzz found, for the record: the codes it met.
     console.info(
-      `fuzz seed ${SEED}: ${COUNT} messages, ${COUNT - errors.length} ok, errors by code ${JSON.stringify(Object.fromEntries([...new Set(codes)].map((c) => [c, codes.filter((x) => x === c).length])))}`,
+      `fuzz seed ${SEED}: ${COUNT} messages, ${COUNT - errors.length} ok, errors by code ` +
+        `${JSON.stringify(Object.fromEntries([...new Set(codes)].map((c) => [c, codes.filter((x) => x === c).length])))}`,
     );
     // Codes a message may earn by itself; never DockerUnavailable, which is retried and counts against an engine's
     // health (a message asking for PidsLimit 2^31 made the engines answer 500 until the schema bounded it).

@@ -59,7 +59,8 @@ describe('hostile container references', () => {
   );
 
   for (const command of COMMANDS_WITH_CONTAINER) {
-    it(`${command} with ${HOSTILE_REFERENCES.map((r) => JSON.stringify(r)).join(', ')}: InvalidMessage naming Container at once, dead-lettered, no call reaches the engine`, async () => {
+    const references = HOSTILE_REFERENCES.map((r) => JSON.stringify(r)).join(', ');
+    it(`${command} with ${references}: InvalidMessage naming Container at once, dead-lettered, no call reaches the engine`, async () => {
       proxy.reset();
       for (const reference of HOSTILE_REFERENCES) {
         const { body } = await h.broker.request(h.queue, { Dockercmd: command, Container: reference });

@@ -151,7 +151,8 @@ describe('reload and the HTTP side', () => {
     h = proxy = undefined;
   });
 
-  it("SIGHUP: an added engine's running count shows in /metrics and /api/status, a changed one is asked at its new address, a removed one disappears", async () => {
+  it("SIGHUP: an added engine's running count shows in /metrics and /api/status, a changed one is asked at its new address, \
+a removed one disappears", async () => {
     const { hostA, hostB } = services();
     const file = hostsFile([{ Name: 'a', Address: hostA }]);
     h = await startHarness('dd-reload-http', ['--hosts', file, '--http-port', '0'], '');
