@@ -2,7 +2,7 @@ import type { EngineSpec } from './docker/address.js';
 import type { TlsFiles } from './tls.js';
 import type { StrategyName } from './docker/strategies/index.js';
 import type { PolicyConfig } from './policy/policy.js';
-import { DEFAULT_QUEUE, type QueueNames } from './amqp/topology.js';
+import { DEFAULT_QUEUE, type QueueNames, type QueueType } from './amqp/topology.js';
 import type { OutputFormat } from './output/output.js';
 
 /** Everything a worker runs with, parsed from the command line, then frozen. */
@@ -35,6 +35,23 @@ export interface WorkerConfig {
    * @default 5000
    */
   retryDelayMs: number;
+  /**
+   * The type of the queues the worker declares (--queue-type): classic, or quorum for a replicated cluster.
+   * @default 'classic'
+   */
+  queueType: QueueType;
+  /**
+   * Quorum queues: deliveries of one message before it is given up (x-delivery-limit; the worker answers the last
+   * one DeliveryLimit and dead-letters it without carrying it out).
+   * @default 20
+   */
+  deliveryLimit: number;
+  /**
+   * Age at which a delivery still in progress is handed over: a confirmed copy to the handover queue, then the ack,
+   * so the broker's consumer_timeout (30 min by default) never closes the channel under a long run.
+   * @default 1500000 (25 minutes)
+   */
+  ackDeadlineMs: number;
   /**
    * Most bytes of each attached stream a reply carries; the end is kept and the reply says Truncated.
    * @default 1048576
@@ -87,6 +104,9 @@ export const DEFAULTS = {
   logLevel: 'info',
   maxRetries: 5,
   retryDelayMs: 5000,
+  queueType: 'classic' as QueueType,
+  deliveryLimit: 20,
+  ackDeadlineMs: 25 * 60 * 1000,
   maxOutputBytes: 1024 * 1024,
   maxMessageBytes: 1024 * 1024,
   requestTimeoutMs: 30_000,

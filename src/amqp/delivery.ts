@@ -1,7 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import type { DispatchError } from '../errors.js';
 import type { Reply } from '../messages/types.js';
-import { attemptOf, type Publisher } from './publisher.js';
+import { attemptOf, DELIVERY_COUNT_HEADER, HANDOVER_HEADER, type Publisher } from './publisher.js';
 
 /** The connection a delivery came on, as the session keeps it. */
 export interface DeliveryLink {
@@ -26,12 +26,20 @@ export class ConnectionGoneError extends Error {
 export class Delivery {
   /** Which attempt this is (1 for a message never retried), from the attempt header. */
   readonly attempt: number;
+  /** How often a quorum queue delivered it before (x-delivery-count; 0 for a first delivery or a classic queue). */
+  readonly deliveryCount: number;
+  /** A copy handed over by a worker whose delivery reached its ack deadline. */
+  readonly handedOver: boolean;
 
   constructor(
     readonly message: ConsumeMessage,
     private readonly link: DeliveryLink,
   ) {
     this.attempt = attemptOf(message);
+    const headers = message.properties.headers ?? {};
+    const count = Number(headers[DELIVERY_COUNT_HEADER] ?? 0);
+    this.deliveryCount = Number.isSafeInteger(count) && count > 0 ? count : 0;
+    this.handedOver = headers[HANDOVER_HEADER] !== undefined;
   }
 
   /** Its connection is still the current one: it can be settled, and its copies published. */
@@ -39,9 +47,9 @@ export class Delivery {
     return this.link.isCurrent();
   }
 
-  /** Delivered before (the broker says so) or a retry: it may have been worked on before. */
+  /** Delivered before (the broker says so), a retry or a handed-over copy: it may have been worked on before. */
   get seenBefore(): boolean {
-    return this.message.fields.redelivered || this.attempt > 1;
+    return this.message.fields.redelivered || this.attempt > 1 || this.handedOver;
   }
 
   /** Acks it; false when its connection is gone (the broker redelivers it). */
@@ -67,6 +75,11 @@ export class Delivery {
   /** Publishes a confirmed copy to the retry queue as attempt `attempt + 1`. */
   retry(error: DispatchError): Promise<void> {
     return this.publishing((p) => p.retry(this.message, this.attempt + 1, error));
+  }
+
+  /** Publishes a confirmed copy to the handover queue, with `messageId` if it has no identity (Publisher.handOver). */
+  handOver(messageId: string): Promise<void> {
+    return this.publishing((p) => p.handOver(this.message, messageId));
   }
 
   private settle(how: (message: ConsumeMessage) => void): boolean {

@@ -99,6 +99,21 @@ export class Publisher {
   }
 
   /**
+   * Hands a delivery over: a copy (same identity, reply_to and headers, `x-dispatch-handovers` one more) on the
+   * handover queue, whose taker adopts what the message's job left and answers it.
+   */
+  handOver(message: Message, messageId: string): Promise<void> {
+    const handovers = Number(message.properties.headers?.[HANDOVER_HEADER] ?? 0);
+    const options = copyOf(message, {
+      [HANDOVER_HEADER]: (Number.isSafeInteger(handovers) ? handovers : 0) + 1,
+      'x-dispatch-handed-over-at': new Date().toISOString(),
+    });
+    // n.b. a message without identity gets the one its containers are labelled with, so the copy's taker finds them.
+    if (options.messageId === undefined && options.correlationId === undefined) options.messageId = messageId;
+    return this.publish(this.names.handoverQueue, message.content, options);
+  }
+
+  /**
    * Puts a copy of a message that failed transiently on the retry queue, where it waits out the queue's TTL and is
    * dead-lettered back to the command queue as attempt `attempt`.
    */
@@ -114,6 +129,12 @@ export class Publisher {
     );
   }
 }
+
+/** Header counting the hand-overs of a message (absent on one never handed over). */
+export const HANDOVER_HEADER = 'x-dispatch-handovers';
+
+/** Header of quorum queues: how many times the broker has delivered the message before. */
+export const DELIVERY_COUNT_HEADER = 'x-delivery-count';
 
 /** Header counting the attempts at a message: absent on the first, 2 on the first retry, and so on. */
 export const ATTEMPT_HEADER = 'x-dispatch-attempt';
@@ -136,7 +157,12 @@ function copyOf(message: Message, extraHeaders: Record<string, unknown>): Option
     ...properties
   } = message.properties as unknown as Record<string, unknown>;
   const kept = Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined));
-  // x-death is the broker's own record of the retry queue's dead-lettering; it would only grow.
-  const { 'x-death': _death, ...ownHeaders } = (headers as Record<string, unknown> | undefined) ?? {};
+  // x-death is the broker's own record of the retry queue's dead-lettering; it would only grow. x-delivery-count is
+  // the quorum queue's count of this delivery, not the copy's.
+  const {
+    'x-death': _death,
+    [DELIVERY_COUNT_HEADER]: _count,
+    ...ownHeaders
+  } = (headers as Record<string, unknown> | undefined) ?? {};
   return { ...kept, headers: { ...ownHeaders, ...extraHeaders } };
 }

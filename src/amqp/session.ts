@@ -35,7 +35,8 @@ interface Live {
   channel: Channel;
   publishChannel: Channel;
   publisher: Publisher;
-  consumerTag: string;
+  /** The consumers of the command and handover queues; empty while held, ['pending'] while being set up. */
+  consumerTags: string[];
   /** What its deliveries are settled and published through. */
   link: DeliveryLink;
 }
@@ -49,6 +50,8 @@ interface Live {
  */
 export class BrokerSession extends EventEmitter {
   private live: Live | undefined;
+  /** Which of the URLs the current (or last) connection is to. */
+  private urlIndex = 0;
   private closed = false;
   /** Reasons not to consume now (draining, no healthy engine); consuming resumes when none is left. */
   private readonly holds = new Set<string>();
@@ -63,9 +66,10 @@ export class BrokerSession extends EventEmitter {
   /** Connects at start-up: one try per URL, so a wrong URL fails fast (BrokerUnreachableError). */
   async start(): Promise<void> {
     const failures: string[] = [];
-    for (const url of this.options.urls) {
+    for (const [index, url] of this.options.urls.entries()) {
       try {
         await this.open(url);
+        this.urlIndex = index;
         return;
       } catch (err) {
         if (!(err instanceof ConnectFailed)) throw err;
@@ -91,10 +95,10 @@ export class BrokerSession extends EventEmitter {
   async hold(reason: string): Promise<void> {
     this.holds.add(reason);
     const live = this.live;
-    if (live?.consumerTag) {
-      const tag = live.consumerTag;
-      live.consumerTag = '';
-      await live.channel.cancel(tag).catch(() => undefined);
+    if (live && live.consumerTags.length > 0) {
+      const tags = live.consumerTags;
+      live.consumerTags = [];
+      await Promise.all(tags.map((tag) => live.channel.cancel(tag).catch(() => undefined)));
     }
   }
 
@@ -106,21 +110,30 @@ export class BrokerSession extends EventEmitter {
   async resume(reason: string): Promise<void> {
     this.holds.delete(reason);
     const live = this.live;
-    if (this.holds.size === 0 && live && !live.consumerTag)
+    if (this.holds.size === 0 && live && live.consumerTags.length === 0)
       await this.consume(live).catch((err: unknown) => this.lost(live, (err as Error).message));
   }
 
+  /**
+   * Consumes the command queue and the handover queue, each with the channel's prefetch: n.b. the prefetch is per
+   * consumer (quorum queues refuse a global one), so handed-over runs never wait behind new work.
+   */
   private async consume(live: Live): Promise<void> {
-    live.consumerTag = 'pending'; // n.b. one consumer per channel, even when resume is called twice at once
-    const { consumerTag } = await live.channel.consume(
-      this.options.topology.names.queue,
-      (message) =>
-        message
-          ? this.options.onDelivery(new Delivery(message, live.link))
-          : this.lost(live, 'the broker cancelled the consumer'),
-      { noAck: false },
-    );
-    live.consumerTag = consumerTag;
+    live.consumerTags = ['pending']; // n.b. one set of consumers per channel, even when resume is called twice at once
+    const { queue, handoverQueue } = this.options.topology.names;
+    const tags: string[] = [];
+    for (const name of [queue, handoverQueue]) {
+      const { consumerTag } = await live.channel.consume(
+        name,
+        (message) =>
+          message
+            ? this.options.onDelivery(new Delivery(message, live.link))
+            : this.lost(live, `the broker cancelled the consumer of ${name}`),
+        { noAck: false },
+      );
+      tags.push(consumerTag);
+    }
+    live.consumerTags = tags;
   }
 
   async close(): Promise<void> {
@@ -157,7 +170,7 @@ export class BrokerSession extends EventEmitter {
         channel,
         publishChannel,
         publisher,
-        consumerTag: '',
+        consumerTags: [],
         link: {
           // n.b. a delivery must be acked on the channel it arrived on: only while this connection is the current one.
           isCurrent: () => this.live === live,
@@ -222,9 +235,12 @@ export class BrokerSession extends EventEmitter {
       const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
       await sleep(base * (1 - jitter + Math.random() * 2 * jitter));
       if (this.closed) return;
-      const url = urls[attempt % urls.length]!;
+      // n.b. the next node first, not always the first URL: the one just lost is likely down.
+      const index = (this.urlIndex + 1 + attempt) % urls.length;
+      const url = urls[index]!;
       try {
         await this.open(url);
+        this.urlIndex = index;
         log.info({ attempt: attempt + 1 }, 'reconnected to RabbitMQ');
         return;
       } catch (err) {

@@ -11,12 +11,25 @@ export interface QueueNames {
   deadLetterQueue: string;
   /** Messages that failed transiently wait here (per-queue TTL), then are dead-lettered back to `queue`. */
   retryQueue: string;
+  /**
+   * Copies of deliveries handed over before the broker's acknowledgement timeout (a long run): consumed by every
+   * worker beside `queue`, with a prefetch of its own, so they never wait behind new work.
+   */
+  handoverQueue: string;
 }
+
+/** Classic queues live on one node; quorum queues are replicated over a cluster (Raft). */
+export const QUEUE_TYPES = ['classic', 'quorum'] as const;
+export type QueueType = (typeof QUEUE_TYPES)[number];
 
 export interface Topology {
   names: QueueNames;
   /** The retry queue's x-message-ttl. */
   retryDelayMs: number;
+  /** @default 'classic' */
+  queueType: QueueType;
+  /** Quorum queues: deliveries of one message before the broker dead-letters it (x-delivery-limit). */
+  deliveryLimit: number;
 }
 
 /** The command queue when -q names none. */
@@ -28,60 +41,135 @@ export function queueNames(queue: string, replyQueue?: string, deadLetterQueue?:
     replyQueue: replyQueue ?? `${queue}.replies`,
     deadLetterQueue: deadLetterQueue ?? `${queue}.dead`,
     retryQueue: `${queue}.retry`,
+    handoverQueue: `${queue}.handover`,
   };
 }
 
 /**
- * Declares the queues durable. A queue that already exists with other arguments (say a non-durable command queue
- * declared by an older producer) is used as it is, with a warning, rather than failing the start.
+ * The arguments of each queue. Quorum queues are replicated, and dead-letter at least once where they dead-letter
+ * (RabbitMQ 3.10: `x-dead-letter-strategy: at-least-once`, which needs `x-overflow: reject-publish`), so an expired
+ * retry copy or a message over the delivery limit is not lost with a node. The command queue's delivery limit sends a
+ * message that no worker survives (each delivery ends with the worker's connection) to the dead-letter queue.
  */
-export async function declareTopology(
-  connection: ChannelModel,
-  { names, retryDelayMs }: Topology,
-  log: Logger,
-): Promise<void> {
-  await ensureQueue(connection, names.queue, { durable: true }, log);
-  await ensureQueue(connection, names.replyQueue, { durable: true }, log);
-  await ensureQueue(connection, names.deadLetterQueue, { durable: true }, log);
-  await ensureQueue(
-    connection,
-    names.retryQueue,
-    {
-      durable: true,
-      // n.b. expired messages are dead-lettered through the default exchange straight back to the command queue.
-      arguments: {
-        'x-message-ttl': retryDelayMs,
-        'x-dead-letter-exchange': '',
-        'x-dead-letter-routing-key': names.queue,
-      },
+export function queueArguments({
+  names,
+  retryDelayMs,
+  queueType,
+  deliveryLimit,
+}: Topology): Record<keyof QueueNames, Record<string, unknown>> {
+  const quorum = queueType === 'quorum';
+  const type = quorum ? { 'x-queue-type': 'quorum' } : {};
+  const atLeastOnce = quorum ? { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } : {};
+  return {
+    queue: quorum
+      ? {
+          ...type,
+          'x-delivery-limit': deliveryLimit,
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': names.deadLetterQueue,
+          ...atLeastOnce,
+        }
+      : {},
+    replyQueue: type,
+    deadLetterQueue: type,
+    // n.b. expired messages are dead-lettered through the default exchange straight back to the command queue.
+    retryQueue: {
+      ...type,
+      'x-message-ttl': retryDelayMs,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': names.queue,
+      ...atLeastOnce,
     },
-    log,
-    'its x-message-ttl keeps the old retry delay; delete the queue to apply --retry-delay',
-  );
+    handoverQueue: type,
+  };
+}
+
+/**
+ * Declares the queues durable, of the worker's type. A queue that already exists with other arguments (say a
+ * non-durable command queue declared by an older producer, or a classic one where the worker declares quorum) is
+ * used as it is, with a warning naming both types, rather than failing the start.
+ */
+export async function declareTopology(connection: ChannelModel, topology: Topology, log: Logger): Promise<void> {
+  const args = queueArguments(topology);
+  for (const key of ['queue', 'replyQueue', 'deadLetterQueue', 'retryQueue', 'handoverQueue'] as const) {
+    const consequence =
+      key === 'retryQueue'
+        ? 'its x-message-ttl keeps the old retry delay; delete the queue to apply --retry-delay'
+        : 'using it as it is';
+    await ensureQueue(
+      connection,
+      topology.names[key],
+      { durable: true, arguments: args[key] },
+      topology.queueType,
+      log,
+      consequence,
+    );
+  }
 }
 
 async function ensureQueue(
   connection: ChannelModel,
   queue: string,
   options: Options.AssertQueue,
+  wanted: QueueType,
   log: Logger,
-  consequence = 'using it as it is',
+  consequence: string,
 ): Promise<void> {
-  // n.b. a failed declare closes the channel it was made on, so each attempt gets a channel of its own.
-  const attempt = async <T>(operation: (channel: Channel) => Promise<T>) => {
-    const channel = await connection.createChannel();
-    channel.on('error', () => undefined); // the rejected promise below reports it
-    try {
-      return await operation(channel);
-    } finally {
-      await channel.close().catch(() => undefined);
-    }
-  };
   try {
-    await attempt((channel) => channel.assertQueue(queue, options));
+    await onChannelOfItsOwn(connection, (channel) => channel.assertQueue(queue, options));
   } catch (err) {
     if ((err as { code?: number }).code !== 406) throw err;
-    await attempt((channel) => channel.checkQueue(queue));
-    log.warn({ queue }, `queue ${queue} exists with other arguments than the worker's; ${consequence}`);
+    await onChannelOfItsOwn(connection, (channel) => channel.checkQueue(queue));
+    const existing = await existingType(connection, queue, options);
+    const types =
+      existing === undefined || existing === wanted
+        ? ''
+        : ` (it is a ${existing} queue; the worker declares ${wanted} queues, --queue-type)`;
+    log.warn(
+      { queue, existing, wanted, reason: (err as Error).message },
+      `queue ${queue} exists with other arguments than the worker's${types}; ${consequence}`,
+    );
   }
+}
+
+/** n.b. a failed declare closes the channel it was made on, so each attempt gets a channel of its own. */
+async function onChannelOfItsOwn<T>(connection: ChannelModel, operation: (channel: Channel) => Promise<T>): Promise<T> {
+  const channel = await connection.createChannel();
+  channel.on('error', () => undefined); // the rejected promise reports it
+  try {
+    return await operation(channel);
+  } finally {
+    await channel.close().catch(() => undefined);
+  }
+}
+
+const INEQUIVALENT = /inequivalent arg '([^']+)'.*?but current is (none|the value (.*?) of type '(\w+)'|'[^']*')/;
+
+/**
+ * The type of an existing queue that refused the worker's declaration. AMQP 0-9-1 does not say it, and the broker
+ * names one inequivalent argument at a time, so the declaration is repeated with each named argument as the queue
+ * has it until it passes (or names the type): a few declares, at start-up only, for the warning's sake.
+ */
+async function existingType(
+  connection: ChannelModel,
+  queue: string,
+  options: Options.AssertQueue,
+): Promise<string | undefined> {
+  const args: Record<string, unknown> = { ...(options.arguments as Record<string, unknown>) };
+  let durable = options.durable;
+  for (let tries = 0; tries < 12; tries++) {
+    try {
+      await onChannelOfItsOwn(connection, (channel) => channel.assertQueue(queue, { durable, arguments: args }));
+      return typeof args['x-queue-type'] === 'string' ? args['x-queue-type'] : 'classic';
+    } catch (err) {
+      const match = INEQUIVALENT.exec((err as Error).message);
+      if (!match) return undefined;
+      const [, name, none, raw, kind] = match;
+      if (name === 'x-queue-type') return none === 'none' ? 'classic' : raw?.replace(/^'|'$/g, '');
+      if (name === 'durable') durable = !durable;
+      else if (none === 'none') delete args[name!];
+      else args[name!] = kind === 'longstr' ? raw!.replace(/^'|'$/g, '') : Number(raw);
+    }
+  }
+  return undefined;
 }

@@ -45,6 +45,9 @@ export function toConfig(
     amqpTls: { ca: options.amqpCa, cert: options.amqpCert, key: options.amqpKey },
     maxRetries: options.maxRetries,
     retryDelayMs: Math.round(options.retryDelay * 1000),
+    queueType: options.queueType,
+    deliveryLimit: deliveryLimit(options),
+    ackDeadlineMs: Math.round(options.ackDeadline * 1000),
     maxOutputBytes: options.maxOutput,
     maxMessageBytes: options.maxMessageBytes,
     requestTimeoutMs: DEFAULTS.requestTimeoutMs,
@@ -63,6 +66,14 @@ export function engineSpecs(positional: readonly EngineSpec[], fromFile: readonl
   const specs = [...positional, ...fromFile];
   assertUniqueIds(specs);
   return specs;
+}
+
+/** --delivery-limit: for quorum queues only (classic queues in RabbitMQ 3.10 have none). */
+function deliveryLimit(options: CliOptions): number {
+  if (options.deliveryLimit !== undefined && options.queueType !== 'quorum') {
+    throw new ConfigError('--delivery-limit needs --queue-type quorum: classic queues have no delivery limit');
+  }
+  return options.deliveryLimit ?? DEFAULTS.deliveryLimit;
 }
 
 /** The security policy from the flags; a default above its maximum, or a host network, is a ConfigError. */

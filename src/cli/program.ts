@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { QUEUE_TYPES, type QueueType } from '../amqp/topology.js';
 import { DEFAULTS } from '../config.js';
 import { STRATEGIES } from '../docker/strategies/index.js';
 import { MAX_TIMER_MS } from '../long-timer.js';
@@ -22,6 +23,10 @@ export interface CliOptions {
   shutdownTimeout: number;
   maxRetries: number;
   retryDelay: number;
+  queueType: QueueType;
+  /** Undefined unless given: its default applies to quorum queues only. */
+  deliveryLimit?: number;
+  ackDeadline: number;
   maxOutput: number;
   maxMessageBytes: number;
   hosts?: string;
@@ -165,6 +170,26 @@ export function buildProgram(): Command {
       'how long a retried message waits in <queue>.retry',
       seconds(0),
       DEFAULTS.retryDelayMs / 1000,
+    )
+    .addOption(
+      new Option(
+        '--queue-type <type>',
+        'type of the queues the worker declares: classic (one node) or quorum (replicated over a cluster)',
+      )
+        .choices([...QUEUE_TYPES])
+        .default(DEFAULTS.queueType)
+        .env('DOCKER_DISPATCH_QUEUE_TYPE'),
+    )
+    .option(
+      '--delivery-limit <n>',
+      `quorum queues: deliveries of one message before it is answered DeliveryLimit and dead-lettered (default: ${DEFAULTS.deliveryLimit})`,
+      wholeNumber('--delivery-limit', 1),
+    )
+    .option(
+      '--ack-deadline <seconds>',
+      "hand a delivery over (a confirmed copy, then the ack) once it is this old, before the broker's consumer_timeout",
+      seconds(5),
+      DEFAULTS.ackDeadlineMs / 1000,
     )
     .option(
       '--max-output <bytes>',
