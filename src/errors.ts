@@ -63,6 +63,12 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition;
     description:
       'An engine could not be reached, timed out or answered 5xx. Transient: retried, then answered and dead-lettered.',
   },
+  DeliveryLimit: {
+    disposition: 'dead-letter',
+    description:
+      'A quorum queue delivered the message --delivery-limit times without a worker settling it (each that took it ' +
+      'died or lost its connection): the last delivery is answered and dead-lettered, not carried out again.',
+  },
   DockerError: {
     disposition: 'dead-letter',
     description: 'The engine refused the request for another reason (a 4xx), with its message.',

@@ -4,8 +4,14 @@
 
 const POLL_MS = 2000;
 const SVG = 'http://www.w3.org/2000/svg';
-const SETTLEMENT_LABEL = { ok: 'ok', 'dead-lettered': 'dead-lettered', retried: 'retried', error: 'requeued' };
-const SETTLEMENT_CLASS = { ok: 'ok', 'dead-lettered': 'bad', retried: 'warn', error: 'err' };
+const SETTLEMENT_LABEL = {
+  ok: 'ok',
+  'dead-lettered': 'dead-lettered',
+  retried: 'retried',
+  'handed-over': 'handed over',
+  error: 'requeued',
+};
+const SETTLEMENT_CLASS = { ok: 'ok', 'dead-lettered': 'bad', retried: 'warn', 'handed-over': 'warn', error: 'err' };
 /** Results whose output the reader opened, kept open across redraws. */
 const opened = new Set();
 
@@ -67,7 +73,7 @@ function renderHeader(doc) {
   reasons.hidden = doc.readiness.ready;
   reasons.textContent = doc.readiness.reasons.join(' · ');
   $('n-progress').textContent = String(doc.inProgress.length);
-  for (const key of ['ok', 'dead-lettered', 'retried', 'error', 'received'])
+  for (const key of ['ok', 'dead-lettered', 'retried', 'handed-over', 'error', 'received'])
     $(`n-${key}`).textContent = String(doc.totals[key]);
   $('footer').textContent = `docker-dispatch ${doc.version} · up ${coarse(doc.now - doc.startedAt)}`;
 }

@@ -10,6 +10,11 @@ export interface CommandContext {
   pool: EnginePool;
   /** Where new containers go: place → create → capacity → fail over. */
   placement: Placement;
+  /**
+   * The job's hold on its message: `signal` aborts the work when the delivery is handed over (its ack deadline
+   * passed); `commit()` before a step an adopter could not redo (removing a finished run's container).
+   */
+  lease: { readonly signal: AbortSignal; commit(): boolean };
   /** The message's identity, as in the reply and the container's labels. */
   messageId: string;
   /** The queue the message came from, for the container's labels. */

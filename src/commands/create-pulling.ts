@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { callSignal } from '../delivery/lease.js';
 import { DispatchError } from '../errors.js';
 import type { Engine } from '../docker/engine.js';
 import { pullImage } from '../docker/pull-image.js';
@@ -20,7 +21,7 @@ export async function createPulling(
   const policy = message.Options?.Pull ?? 'missing';
   // n.b. a fresh deadline for each create: a pull before it may have taken longer than one request may.
   const create = () =>
-    engine.docker.createContainer({ ...options, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+    engine.docker.createContainer({ ...options, abortSignal: callSignal(ctx.lease, ctx.requestTimeoutMs) });
   if (policy === 'always') await pullForRun(engine, message.Image, ctx);
   else {
     try {
@@ -37,7 +38,7 @@ export async function createPulling(
 
 async function pullForRun(engine: Engine, image: string, ctx: CommandContext): Promise<void> {
   try {
-    await pullImage(engine, image, undefined);
+    await pullImage(engine, image, undefined, ctx.lease.signal);
   } catch (err) {
     if (!(err instanceof DispatchError) || err.code !== 'PullFailed') throw err;
     ctx.log.warn(

@@ -23,7 +23,7 @@ export const pull: CommandHandler<PullMessage> = async (message, ctx) => {
   const outcomes = await Promise.all(
     engines.map(async (engine) => {
       try {
-        await pullImage(engine, message.Image, auth);
+        await pullImage(engine, message.Image, auth, ctx.lease.signal);
         // n.b. dockerode's image inspect takes no abort signal: its deadline is raced instead.
         const info = await Promise.race([
           engine.docker.getImage(message.Image).inspect(),

@@ -1,3 +1,4 @@
+import { HandedOverError } from '../delivery/lease.js';
 import { DispatchError } from '../errors.js';
 import type { RunMessage } from '../messages/types.js';
 import type { CommandContext, CommandResult } from './context.js';
@@ -74,6 +75,7 @@ export async function runInstances(
   );
   const first = failures[0];
   const toBeRetried = first?.disposition === 'retry' && !ctx.lastAttempt;
+  if (!ctx.lease.commit()) throw new HandedOverError('handed over before the instances were answered');
   if (deferRemove && !toBeRetried) {
     const removed = await Promise.all(containers.filter((c) => c.Id !== '').map((c) => removeOne(c, ctx)));
     warnings.push(...removed.filter((w): w is string => w !== undefined));

@@ -5,6 +5,7 @@ import { capture, registerWait, type Captured } from '../docker/container-io.js'
 import type { Engine } from '../docker/engine.js';
 import { checkedInspect } from '../docker/inspect-shape.js';
 import { LABELS } from '../docker/labels.js';
+import { callSignal, HandedOverError } from '../delivery/lease.js';
 import { setLongTimeout } from '../long-timer.js';
 import type { RunMessage } from '../messages/types.js';
 import { createPulling } from './create-pulling.js';
@@ -83,12 +84,18 @@ async function startAndFollow(
       ),
     };
     if (plan.attachOutput) {
+      // n.b. no deadline on a stream that lasts as long as the container; only the lease ends it.
       const stream = await step('attach', ref, () =>
-        container.attach({ stream: true, stdout: plan.attach.has('STDOUT'), stderr: plan.attach.has('STDERR') }),
+        container.attach({
+          stream: true,
+          stdout: plan.attach.has('STDOUT'),
+          stderr: plan.attach.has('STDERR'),
+          abortSignal: ctx.lease.signal,
+        }),
       );
       output = capture(container, stream, sinks(ctx, host, ref), ctx.maxOutputBytes);
     }
-    if (plan.waitForExit) exit = await step('wait', ref, () => registerWait(container, 'next-exit'));
+    if (plan.waitForExit) exit = await step('wait', ref, () => registerWait(container, 'next-exit', ctx.lease.signal));
     await step('start', ref, (abortSignal) => container.start({ abortSignal }));
   } catch (err) {
     // Nothing ran: leave nothing behind (a failed start would otherwise leave a "Created" container).
@@ -121,13 +128,18 @@ async function follow(
     ? capture(
         container,
         await step('logs', ref, () =>
-          container.logs({ follow: true, stdout: plan.attach.has('STDOUT'), stderr: plan.attach.has('STDERR') }),
+          container.logs({
+            follow: true,
+            stdout: plan.attach.has('STDOUT'),
+            stderr: plan.attach.has('STDERR'),
+            abortSignal: ctx.lease.signal,
+          }),
         ),
         sinks(ctx, host, ref),
         ctx.maxOutputBytes,
       )
     : undefined;
-  const exit = await step('wait', ref, () => registerWait(container, 'not-running'));
+  const exit = await step('wait', ref, () => registerWait(container, 'not-running', ctx.lease.signal));
   const startedAt = Date.parse(info.State.StartedAt);
   return finish(plan, ctx, engine, container, ref, {
     exit: exit.exitCode,
@@ -184,6 +196,8 @@ async function finish(
   if (plan.attach.has('STDERR')) result.Stderr = captured?.stderr ?? '';
   if (captured?.truncated) result.Truncated = true;
 
+  // n.b. the run is over: from here it is answered by this worker, not handed over (an adopter would find no container).
+  if (!ctx.lease.commit()) throw new HandedOverError('handed over before the run was answered');
   if (plan.message.Options?.Remove && !ctx.deferRemove) {
     const warning = await removeExited(container, ctx, host, ref);
     if (warning) result.Warnings = [warning];
@@ -210,7 +224,7 @@ export function createPlaced(
     { host: message.Options?.Host, constraints: message.Options?.Constraints },
     { messageId: ctx.messageId, queue: ctx.queue },
     (engine) => createPulling(engine, createOptions(message, ctx, engine), message, ctx),
-    { timeoutMs: ctx.requestTimeoutMs, log: ctx.log },
+    { timeoutMs: ctx.requestTimeoutMs, log: ctx.log, signal: ctx.lease.signal },
   );
 }
 
@@ -251,7 +265,7 @@ function stepper(host: string, ctx: CommandContext) {
     call: (abortSignal: AbortSignal) => Promise<T>,
   ): Promise<T> => {
     try {
-      return await call(AbortSignal.timeout(ctx.requestTimeoutMs));
+      return await call(callSignal(ctx.lease, ctx.requestTimeoutMs));
     } catch (err) {
       throw classifyDockerError(err, operation, host, { container: ref });
     }

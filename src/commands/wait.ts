@@ -12,7 +12,7 @@ export const wait: CommandHandler<WaitMessage> = async (message, ctx) => {
   const { engine, container, result } = await locateTarget(message.Container, ctx);
   try {
     // n.b. not dockerode's wait with a `timeout`: that is a socket idle timeout, which a long quiet wait would trip.
-    const { exitCode } = await registerWait(container, 'not-running');
+    const { exitCode } = await registerWait(container, 'not-running', ctx.lease.signal);
     return { ...result, ExitCode: await exitCode };
   } catch (err) {
     throw classifyDockerError(err, 'wait', engine.id, { container: result.Container });

@@ -8,19 +8,25 @@ import type { Disposition } from '../errors.js';
  * - `retry`: a copy goes to the retry queue as the next attempt, then it is acked (no reply yet);
  * - `keep`: its connection is gone, so it cannot be acked; the outcome is kept, and the redelivery that follows is
  *   answered with it instead of being carried out again;
- * - `redeliver`: its connection is gone and the outcome was a transient failure: nothing is kept, the redelivery is
- *   carried out afresh.
+ * - `redeliver`: its connection is gone and the outcome was a transient failure, or its job was handed over: nothing
+ *   is kept, the redelivery is carried out afresh;
+ * - `hand-over`: its job was handed over (the delivery reached the ack deadline): a confirmed copy goes to the
+ *   handover queue, then it is acked; whoever takes the copy adopts what the job left and answers.
  */
 export type Decision =
   | { kind: 'reply' }
   | { kind: 'reply-and-dead-letter'; gaveUpAfter?: number }
   | { kind: 'retry'; nextAttempt: number }
   | { kind: 'keep' }
-  | { kind: 'redeliver' };
+  | { kind: 'redeliver' }
+  | { kind: 'hand-over' };
 
 export interface DecisionInput {
-  /** The outcome: `ok`, or the disposition of its error's code (errors.ts decides it per code). */
-  outcome: 'ok' | Disposition;
+  /**
+   * The outcome: `ok`, the disposition of its error's code (errors.ts decides it per code), or `handed-over` for a
+   * job stopped at its ack deadline.
+   */
+  outcome: 'ok' | Disposition | 'handed-over';
   /** Which attempt this delivery is (1 for a message never retried). */
   attempt: number;
   /** --max-retries: retries a transient failure gets before it is answered. */
@@ -35,6 +41,7 @@ export interface DecisionInput {
  * a table beside the error codes' table in the docs.
  */
 export function decide({ outcome, attempt, maxRetries, live }: DecisionInput): Decision {
+  if (outcome === 'handed-over') return live ? { kind: 'hand-over' } : { kind: 'redeliver' };
   if (!live) return outcome === 'retry' ? { kind: 'redeliver' } : { kind: 'keep' };
   if (outcome === 'ok') return { kind: 'reply' };
   if (outcome === 'dead-letter') return { kind: 'reply-and-dead-letter' };

@@ -4,6 +4,8 @@ import type { ReplyParts } from './reply.js';
 export interface Outcome extends ReplyParts {
   /** How long the command took. */
   durationMs: number;
+  /** The job was stopped at its delivery's ack deadline: no reply from here, the handed-over copy's taker answers. */
+  handedOver?: boolean;
 }
 
 interface Running {

@@ -58,6 +58,21 @@ export async function settle(
       return finished('error');
     case 'redeliver':
       return finished('error');
+    case 'hand-over': {
+      try {
+        await delivery.handOver(outcome.messageId);
+      } catch (err) {
+        if (err instanceof ConnectionGoneError) return finished('error');
+        // n.b. the job has stopped already: the message goes back to its queue, and its next taker adopts what it left.
+        log.warn({ err }, 'could not hand the message over: it goes back to its queue instead');
+        delivery.nack();
+        return finished('error');
+      }
+      log.info(
+        'the ack deadline passed: handed over (a copy in the handover queue, whose taker adopts the run and answers)',
+      );
+      return finished(delivery.ack() ? 'handed-over' : 'error');
+    }
     case 'retry': {
       log.warn(
         { code: error?.code, err: error?.message, attempt: delivery.attempt },

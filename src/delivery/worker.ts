@@ -14,7 +14,9 @@ import type { CommandMessage, CommandResult, Reply } from '../messages/types.js'
 import { NO_OBSERVER, type FinishedMessage, type MessageObserver, type WorkerObserver } from '../observe/observer.js';
 import type { Output } from '../output/output.js';
 import { Policy } from '../policy/policy.js';
+import { setLongTimeout } from '../long-timer.js';
 import { decide } from './decision.js';
+import { Lease } from './lease.js';
 import { OutcomeStore, type Outcome } from './outcomes.js';
 import { buildReply } from './reply.js';
 import { REQUEUE_DELAY_MS, settle, type SettleContext } from './settle.js';
@@ -49,7 +51,12 @@ interface Work {
   identity: string | undefined;
   job: MessageObserver;
   log: Logger;
+  /** The lease of a job without identity (those with one are in Worker.leases, shared by its deliveries). */
+  lease?: Lease;
 }
+
+/** The commands whose job may be handed over at the ack deadline; the others finish where they started. */
+const HANDED_OVER_COMMANDS = new Set(['run', 'create', 'wait', 'pull']);
 
 /**
  * Consumes commands, carries each out on the engine pool, replies, and only then acks. Up to `prefetch` messages are
@@ -65,6 +72,8 @@ export class Worker {
   private readonly session: BrokerSession;
   private readonly policy: Policy;
   private readonly outcomes = new OutcomeStore();
+  /** The lease of each job in progress here, by message identity. */
+  private readonly leases = new Map<string, Lease>();
   private readonly printed = new WeakSet<Outcome>();
   private readonly inFlight = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
@@ -82,7 +91,12 @@ export class Worker {
     this.session = new BrokerSession({
       urls: config.amqpUrls,
       tls: config.amqpTls,
-      topology: { names: config.queues, retryDelayMs: config.retryDelayMs },
+      topology: {
+        names: config.queues,
+        retryDelayMs: config.retryDelayMs,
+        queueType: config.queueType,
+        deliveryLimit: config.deliveryLimit,
+      },
       prefetch: config.prefetch,
       log: deps.log,
       onDelivery: (delivery) => this.onDelivery(delivery),
@@ -189,23 +203,42 @@ export class Worker {
       seenBefore: delivery.seenBefore,
     });
     let finished: FinishedMessage = { settlement: 'error', reply: undefined, durationMs: undefined };
+    const work: Work = { parsed, startedAt, messageId, identity, job, log };
+    // n.b. before the broker's consumer_timeout closes the channel under a long job: hand it over.
+    const deadline = setLongTimeout(() => this.deadlinePassed(delivery, work), this.config.ackDeadlineMs);
     try {
-      finished = await this.dispatch(delivery, { parsed, startedAt, messageId, identity, job, log });
+      finished = await this.dispatch(delivery, work);
     } finally {
+      deadline.clear();
       job.finished(finished);
     }
+  }
+
+  /** A delivery is as old as --ack-deadline and still in progress: its job is handed over, unless it has committed. */
+  private deadlinePassed(delivery: Delivery, work: Work): void {
+    const lease = work.identity === undefined ? work.lease : this.leases.get(work.identity);
+    if (!lease || !delivery.live) return;
+    if (lease.handOver()) work.log.info('the ack deadline passed: stopping here to hand the message over');
+    else work.log.debug('the ack deadline passed, but this command finishes where it started');
   }
 
   /** Carries out a message once, however often it is delivered here, and settles this delivery. */
   private async dispatch(delivery: Delivery, work: Work): Promise<FinishedMessage> {
     const { identity, log } = work;
-    if (identity === undefined) return this.settle(delivery, await this.carryOut(delivery, work), work);
+    if (identity === undefined) {
+      work.lease = new Lease();
+      return this.settle(delivery, await this.carryOut(delivery, work, work.lease), work);
+    }
     const kept = this.outcomes.take(identity);
     if (kept) {
       log.info('redelivered: answering with the result kept for it, not carrying it out again');
       return this.settle(delivery, kept, work);
     }
-    const { outcome, joined, waiters } = await this.outcomes.once(identity, () => this.carryOut(delivery, work));
+    const { outcome, joined, waiters } = await this.outcomes.once(identity, () => {
+      const lease = new Lease();
+      this.leases.set(identity, lease);
+      return this.carryOut(delivery, work, lease).finally(() => this.leases.delete(identity));
+    });
     if (joined) log.info('redelivered while in progress here: answering with the same result');
     // A later delivery of this message waits for this outcome; if this one's connection is gone, that one answers.
     if (waiters > 0 && !delivery.live)
@@ -217,11 +250,23 @@ export class Worker {
   private async carryOut(
     delivery: Delivery,
     { parsed, messageId, identity, startedAt, job, log }: Work,
+    lease: Lease,
   ): Promise<Outcome> {
     const dockercmd = parsed.ok ? parsed.message.Dockercmd : parsed.dockercmd;
     let result: CommandResult = {};
     let error = parsed.ok ? undefined : parsed.error;
-    if (parsed.ok) {
+    if (parsed.ok && !HANDED_OVER_COMMANDS.has(parsed.message.Dockercmd)) lease.commit();
+    if (parsed.ok && this.lastDelivery(delivery)) {
+      error = new DispatchError(
+        'DeliveryLimit',
+        `the message was delivered ${delivery.deliveryCount + 1} times and no worker settled it (each that took it ` +
+          `died or lost its connection): not carried out again (--delivery-limit ${this.config.deliveryLimit})`,
+      );
+      log.warn(
+        { deliveries: delivery.deliveryCount + 1 },
+        'at its delivery limit: answered and dead-lettered, not carried out',
+      );
+    } else if (parsed.ok) {
       log.debug({ attempt: delivery.attempt, redelivered: delivery.message.fields.redelivered }, 'carrying out');
       try {
         result = await execute(parsed.message, {
@@ -238,10 +283,21 @@ export class Worker {
           output: this.deps.output,
           log,
           onContainer: (host, container) => job.started({ host, container }),
+          lease,
         });
       } catch (err) {
-        error = scrubEnvValues(err instanceof DispatchError ? err : unexpected(err, log), parsed.message);
+        if (!lease.handedOver)
+          error = scrubEnvValues(err instanceof DispatchError ? err : unexpected(err, log), parsed.message);
       }
+      if (lease.handedOver)
+        return {
+          messageId,
+          dockercmd,
+          result: {},
+          error: undefined,
+          durationMs: performance.now() - startedAt,
+          handedOver: true,
+        };
     }
     return { messageId, dockercmd, result, error, durationMs: performance.now() - startedAt };
   }
@@ -249,7 +305,7 @@ export class Worker {
   /** Decides the message's fate from its outcome (decision.ts), then carries it out on the broker (settle.ts). */
   private settle(delivery: Delivery, outcome: Outcome, { identity, job, log }: Work): Promise<FinishedMessage> {
     const decision = decide({
-      outcome: outcome.error?.disposition ?? 'ok',
+      outcome: outcome.handedOver ? 'handed-over' : (outcome.error?.disposition ?? 'ok'),
       attempt: delivery.attempt,
       maxRetries: this.config.maxRetries,
       live: delivery.live,
@@ -259,7 +315,7 @@ export class Worker {
       job,
       keep: (kept, why) => {
         // Only a final outcome is worth keeping: a transient failure is tried afresh when the message comes back.
-        if (identity === undefined || kept.error?.disposition === 'retry') return;
+        if (identity === undefined || kept.handedOver || kept.error?.disposition === 'retry') return;
         this.outcomes.keep(identity, kept);
         log.info(`${why}: keeping its result for the redelivery, which is answered with it and not carried out again`);
       },
@@ -273,6 +329,14 @@ export class Worker {
       draining: this.draining,
     };
     return settle(delivery, outcome, decision, ctx);
+  }
+
+  /**
+   * The last delivery a quorum queue makes of a message (x-delivery-count at --delivery-limit): the broker
+   * dead-letters it at its next return, so it is answered now rather than risked once more.
+   */
+  private lastDelivery(delivery: Delivery): boolean {
+    return this.config.queueType === 'quorum' && delivery.deliveryCount >= this.config.deliveryLimit;
   }
 }
 

@@ -28,6 +28,7 @@ export interface Captured {
 export async function registerWait(
   container: Docker.Container,
   condition: 'next-exit' | 'not-running',
+  abortSignal?: AbortSignal,
 ): Promise<{ exitCode: Promise<number> }> {
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     (container.modem as Modem).dial(
@@ -36,6 +37,7 @@ export async function registerWait(
         method: 'POST',
         isStream: true,
         options: { condition },
+        abortSignal,
         statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such container', 500: 'server error' },
       },
       (err, res) => (err ? reject(err) : resolve(res)),

@@ -25,7 +25,12 @@ interface Progress {
  * with the registry's reason; an engine that cannot be reached is DockerUnavailable. A tagless reference pulls
  * `latest`, never every tag.
  */
-export async function pullImage(engine: Engine, image: string, auth: RegistryAuth | undefined): Promise<void> {
+export async function pullImage(
+  engine: Engine,
+  image: string,
+  auth: RegistryAuth | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
   const failed = (reason: string, cause?: unknown) =>
     new DispatchError('PullFailed', `pulling ${image} on engine ${engine.id} failed: ${reason}`, {
       cause,
@@ -35,7 +40,9 @@ export async function pullImage(engine: Engine, image: string, auth: RegistryAut
   try {
     stream = await engine.docker.pull(image, {
       ...(auth ? { authconfig: auth } : {}),
-      abortSignal: AbortSignal.timeout(PULL_TIMEOUT_MS),
+      abortSignal: signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(PULL_TIMEOUT_MS)])
+        : AbortSignal.timeout(PULL_TIMEOUT_MS),
     });
   } catch (err) {
     // n.b. the engine answered: the registry (or the reference) is what failed, whatever the status code.

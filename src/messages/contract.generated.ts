@@ -313,7 +313,8 @@ export interface Reply {
       | 'Timeout'
       | 'PullFailed'
       | 'DockerUnavailable'
-      | 'DockerError';
+      | 'DockerError'
+      | 'DeliveryLimit';
     Message: string;
   };
   /**

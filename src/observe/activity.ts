@@ -58,6 +58,7 @@ export class Activity {
     ok: 0,
     'dead-lettered': 0,
     retried: 0,
+    'handed-over': 0,
     error: 0,
   };
 

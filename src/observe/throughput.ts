@@ -7,7 +7,13 @@ export interface ThroughputBucket {
   counts: Record<Settlement, number>;
 }
 
-const empty = (): Record<Settlement, number> => ({ ok: 0, 'dead-lettered': 0, retried: 0, error: 0 });
+const empty = (): Record<Settlement, number> => ({
+  ok: 0,
+  'dead-lettered': 0,
+  retried: 0,
+  'handed-over': 0,
+  error: 0,
+});
 
 /** Counts of finished messages in fixed time slices over the last minutes, for the status page's chart. */
 export class Throughput {

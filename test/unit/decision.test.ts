@@ -26,6 +26,13 @@ const TABLE: [outcome: 'ok' | ErrorCode, attempt: number, live: boolean, fate: D
   ['DockerUnavailable', MAX_RETRIES + 1, false, { kind: 'redeliver' }],
 ];
 
+/** A job stopped at its delivery's ack deadline: handed over while its connection is there, else left to the broker. */
+const HANDED_OVER: [attempt: number, live: boolean, fate: Decision][] = [
+  [1, true, { kind: 'hand-over' }],
+  [MAX_RETRIES + 1, true, { kind: 'hand-over' }],
+  [1, false, { kind: 'redeliver' }],
+];
+
 describe('the fate of a delivery (decide)', () => {
   it.each(TABLE)('%s on attempt %i, connection there: %s → %j', (outcome, attempt, live, fate) => {
     const disposition = outcome === 'ok' ? 'ok' : ERROR_CODES[outcome].disposition;
@@ -39,6 +46,10 @@ describe('the fate of a delivery (decide)', () => {
       expect(fate.kind).toBe(disposition === 'retry' ? 'retry' : 'reply-and-dead-letter');
     },
   );
+
+  it.each(HANDED_OVER)('handed over on attempt %i, connection there: %s → %j', (attempt, live, fate) => {
+    expect(decide({ outcome: 'handed-over', attempt, maxRetries: MAX_RETRIES, live })).toEqual(fate);
+  });
 
   it('with --max-retries 0 a transient failure is answered at once', () => {
     expect(decide({ outcome: 'retry', attempt: 1, maxRetries: 0, live: true })).toEqual({

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { CommandContext, CommandResult } from '../../src/commands/context.js';
 import { runInstances } from '../../src/commands/run-instances.js';
+import { Lease } from '../../src/delivery/lease.js';
 import { DispatchError } from '../../src/errors.js';
 import type { RunMessage } from '../../src/messages/types.js';
 
@@ -14,6 +15,7 @@ function context(overrides: Partial<CommandContext> = {}): CommandContext {
     identity: 'm',
     lastAttempt: false,
     log: pino({ level: 'silent' }),
+    lease: new Lease(),
     ...overrides,
   } as CommandContext;
 }
