@@ -27,6 +27,18 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        // The 3-node RabbitMQ cluster's tests kill its nodes, so they run one file at a time, beside the main project
+        // (they use the cluster, which nothing else does, and wait much: a run longer than the broker's timeout).
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
     ],
   },
 });

@@ -10,6 +10,11 @@ export interface Services {
   image?: string;
   hostTls?: string;
   tlsDir?: string;
+  /** The 3-node cluster (scripts/services.sh --cluster): its AMQP URLs and its node names, in the same order. */
+  clusterUrls?: string;
+  clusterNodes?: string;
+  /** The Podman engine (DOCKER_HOST_PODMAN). */
+  hostPodman?: string;
 }
 
 declare module 'vitest' {
@@ -33,6 +38,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     image: process.env.TEST_IMAGE,
     hostTls: process.env.DOCKER_HOST_TLS,
     tlsDir: process.env.DOCKER_TLS_DIR,
+    clusterUrls: process.env.AMQP_CLUSTER_URLS,
+    clusterNodes: process.env.RABBIT_CLUSTER_NODES,
+    hostPodman: process.env.DOCKER_HOST_PODMAN,
   };
   let stop = async () => {};
   // Only when the engines are configured, so a unit-test run on a bare laptop starts nothing.

@@ -20,11 +20,21 @@ export interface Harness {
   cleanup(extraContainers?: string[]): Promise<void>;
 }
 
-export async function startHarness(prefix: string, extraArgs: string[] = [], hosts?: string): Promise<Harness> {
-  const { amqpUrl, hostA, hostB, image } = services();
+/**
+ * `amqp`: the worker's broker URL(s) and the URL of the test's own client, when not the single test broker (the
+ * cluster's tests connect the worker to one node and the test to another).
+ */
+export async function startHarness(
+  prefix: string,
+  extraArgs: string[] = [],
+  hosts?: string,
+  amqp?: { worker: string; client: string },
+): Promise<Harness> {
+  const { hostA, hostB, image } = services();
+  const amqpUrl = amqp?.worker ?? services().amqpUrl;
   const queue = unique(prefix);
   const engineList = hosts ?? `a=${hostA},b=${hostB}`;
-  const broker = await TestBroker.connect(amqpUrl);
+  const broker = await TestBroker.connect(amqp?.client ?? amqpUrl);
   // An empty engine list: the engines come from --hosts in extraArgs.
   const positional = engineList === '' ? [amqpUrl] : [engineList, amqpUrl];
   const worker = await WorkerProcess.start(['-q', queue, '--network', 'none', ...extraArgs, ...positional]);
@@ -43,7 +53,13 @@ export async function startHarness(prefix: string, extraArgs: string[] = [], hos
       await worker.stop();
       await removeContainers([engines.a, engines.b], queue, extraContainers);
       // n.b. the harness's broker client may have been replaced (a fault test restarts the broker).
-      await harness.broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`);
+      await harness.broker.deleteQueues(
+        queue,
+        `${queue}.replies`,
+        `${queue}.dead`,
+        `${queue}.retry`,
+        `${queue}.handover`,
+      );
       await harness.broker.close();
     },
   };

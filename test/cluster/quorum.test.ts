@@ -1,0 +1,218 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { queueArguments, queueNames } from '../../src/amqp/topology.js';
+import { TestBroker } from '../support/broker.js';
+import { clusterNodes, killNode, leaderOf, queueTypes, startNode, urlsFrom } from '../support/cluster.js';
+import { countCreates } from '../support/engine-events.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { dockerClient, removeContainers, services, unique } from '../support/services.js';
+import { WorkerProcess } from '../support/worker-process.js';
+
+// Against the 3-node cluster of scripts/services.sh --cluster: the worker is connected to node 1 (its URLs start
+// there), the test's own client to node 2, so that killing node 1 or a queue's leader leaves the test its broker.
+
+/** A run that prints, sleeps, and prints again: long enough to lose a node in the middle. */
+function sleepyRun(image: string, seconds: number) {
+  return {
+    Dockercmd: 'run',
+    Image: image,
+    Cmd: ['sh', '-c', `echo begin; sleep ${seconds}; echo end`],
+    Options: { Attach: ['STDOUT'], Remove: true },
+  };
+}
+
+describe('quorum queues on a cluster', () => {
+  let h: Harness | undefined;
+  const down: number[] = [];
+  afterEach(async () => {
+    for (const n of down.splice(0)) await startNode(n);
+    await h?.cleanup();
+    h = undefined;
+  });
+
+  const quorumHarness = (prefix: string, extra: string[] = [], hosts?: string) =>
+    startHarness(prefix, ['--queue-type', 'quorum', ...extra], hosts, {
+      worker: urlsFrom(1),
+      client: clusterNodes()[1]!.url,
+    });
+
+  it('--queue-type quorum: the command, reply, dead-letter, retry and handover queues are quorum queues', async () => {
+    h = await quorumHarness('dd-qq');
+    const names = queueNames(h.queue);
+    expect(await queueTypes(h.queue)).toEqual({
+      [names.queue]: 'quorum',
+      [names.replyQueue]: 'quorum',
+      [names.deadLetterQueue]: 'quorum',
+      [names.retryQueue]: 'quorum',
+      [names.handoverQueue]: 'quorum',
+    });
+  });
+
+  it('a run, an invalid message (dead-lettered) and a retried transient failure behave as on classic queues', async () => {
+    const { hostA } = services();
+    // A pool with an engine nobody listens on: a stop cannot tell where its container is, a transient failure.
+    h = await quorumHarness(
+      'dd-qq-msgs',
+      ['--max-retries', '1', '--retry-delay', '0.5'],
+      `a=${hostA},gone=unix:///tmp/${unique('no-engine')}.sock`,
+    );
+    const run = await h.broker.request(h.queue, {
+      Dockercmd: 'run',
+      Image: h.image,
+      Cmd: ['echo', 'on quorum'],
+      Options: { Attach: ['STDOUT'], Remove: true, Host: 'a' },
+    });
+    expect(run.body).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: 'on quorum\n' });
+
+    const invalid = await h.broker.request(h.queue, { Dockercmd: 'run' });
+    expect(invalid.body).toMatchObject({ Status: 'error', Error: { Code: 'InvalidMessage' } });
+    expect((await h.broker.take(h.deadLetterQueue)).properties.headers?.['x-dispatch-error-code']).toBe(
+      'InvalidMessage',
+    );
+
+    const transient = await h.broker.request(
+      h.queue,
+      { Dockercmd: 'stop', Container: 'no-such-container' },
+      { messageId: unique('stop') },
+    );
+    expect(transient.body).toMatchObject({ Status: 'error', Error: { Code: 'DockerUnavailable' } });
+    expect(transient.body.Error?.Message).toContain('gave up after 2 attempts');
+    expect(h.worker.logs().filter((l) => String(l.msg).startsWith('transient failure: retrying'))).toHaveLength(1);
+    expect((await h.broker.take(h.deadLetterQueue)).properties.headers?.['x-dispatch-error-code']).toBe(
+      'DockerUnavailable',
+    );
+    expect(await h.broker.depth(h.queue)).toBe(0);
+  });
+
+  it('uses an existing classic command queue as it is, with a warning naming both types', async () => {
+    const queue = unique('dd-qq-classic');
+    const client = await TestBroker.connect(clusterNodes()[1]!.url);
+    try {
+      await client.declareQueue(queue, { durable: true });
+      const worker = await WorkerProcess.start([
+        '-q',
+        queue,
+        '--queue-type',
+        'quorum',
+        '--network',
+        'none',
+        services().hostA,
+        urlsFrom(1),
+      ]);
+      await worker.stop();
+      expect(worker.stderr).toContain(
+        `queue ${queue} exists with other arguments than the worker's (it is a classic queue; the worker declares quorum queues, --queue-type)`,
+      );
+      const names = queueNames(queue);
+      expect(await queueTypes(queue)).toMatchObject({ [queue]: 'classic', [names.deadLetterQueue]: 'quorum' });
+    } finally {
+      const names = queueNames(queue);
+      await client.deleteQueues(queue, names.replyQueue, names.deadLetterQueue, names.retryQueue, names.handoverQueue);
+      await client.close();
+    }
+  });
+
+  it('kill -9 of the node the worker is connected to, mid-run: it reconnects to the next node; one reply, one container, the queue drained', async () => {
+    h = await quorumHarness('dd-qq-kill');
+    const messageId = unique('kill-node');
+    const since = Math.floor(Date.now() / 1000);
+    const reply = h.broker.request(h.queue, sleepyRun(h.image, 4), { messageId }, 90_000);
+    const worker = h.worker;
+    await worker.waitFor(() => worker.stdout.includes('| begin'));
+    await killNode(1);
+    down.push(1);
+    const { body } = await reply;
+    expect(body).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: 'begin\nend\n' });
+    const reconnected = worker
+      .logs()
+      .find((l) => l.msg === 'consuming from ' + h!.queue && String(l.broker).includes(':5682'));
+    expect(reconnected, 'reconnected to node 2, the next URL').toBeDefined();
+    const label = [`docker-dispatch.message-id=${messageId}`];
+    expect((await countCreates(h.engines.a, since, label)) + (await countCreates(h.engines.b, since, label))).toBe(1);
+    expect(await h.broker.depth(h.queue)).toBe(0);
+    // The node comes back and rejoins; the worker goes on as it was.
+    await startNode(down.pop()!);
+    expect((await h.broker.request(h.queue, sleepyRun(h.image, 0))).body).toMatchObject({ Status: 'ok' });
+  });
+
+  it("kill -9 of the command queue's leader, mid-run: one reply, one container, the queue drained", async () => {
+    // The leader is where the queue was declared: on node 3, by a client of node 3, with the worker's own arguments.
+    const queue = unique('dd-qq-leader');
+    const names = queueNames(queue);
+    const onThree = await TestBroker.connect(clusterNodes()[2]!.url);
+    const topology = { names, retryDelayMs: 5000, queueType: 'quorum' as const, deliveryLimit: 20 };
+    await onThree.declareQueue(queue, { durable: true, arguments: queueArguments(topology).queue });
+    await onThree.close();
+    expect(await leaderOf(queue)).toBe(3);
+    const { hostA, hostB, image } = services();
+    const client = await TestBroker.connect(clusterNodes()[1]!.url);
+    const worker = await WorkerProcess.start([
+      '-q',
+      queue,
+      '--queue-type',
+      'quorum',
+      '--network',
+      'none',
+      `a=${hostA},b=${hostB}`,
+      urlsFrom(1),
+    ]);
+    const engines = [dockerClient(hostA), dockerClient(hostB)];
+    try {
+      const messageId = unique('kill-leader');
+      const since = Math.floor(Date.now() / 1000);
+      const reply = client.request(queue, sleepyRun(image, 4), { messageId }, 90_000);
+      await worker.waitFor(() => worker.stdout.includes('| begin'));
+      await killNode(3);
+      down.push(3);
+      const { body } = await reply;
+      expect(body).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: 'begin\nend\n' });
+      const label = [`docker-dispatch.message-id=${messageId}`];
+      expect((await countCreates(engines[0]!, since, label)) + (await countCreates(engines[1]!, since, label))).toBe(1);
+      expect(await client.depth(queue)).toBe(0);
+      await startNode(down.pop()!);
+      expect((await client.request(queue, sleepyRun(image, 0))).body).toMatchObject({ Status: 'ok' });
+    } finally {
+      await worker.stop();
+      await removeContainers(engines, queue);
+      await client.deleteQueues(queue, names.replyQueue, names.deadLetterQueue, names.retryQueue, names.handoverQueue);
+      await client.close();
+    }
+  });
+
+  it('the delivery limit: a message every worker dies on is answered DeliveryLimit on its last delivery and ends in <queue>.dead', async () => {
+    // The crash: the test kills each worker as soon as it logs that it carries the message out (--log-level debug).
+    h = await quorumHarness('dd-qq-limit', ['--delivery-limit', '2', '--log-level', 'debug']);
+    const messageId = unique('poison');
+    const reply = h.broker.request(h.queue, sleepyRun(h.image, 30), { messageId }, 90_000);
+    const args = [
+      '-q',
+      h.queue,
+      '--queue-type',
+      'quorum',
+      '--delivery-limit',
+      '2',
+      '--log-level',
+      'debug',
+      '--network',
+      'none',
+      h.hosts,
+      urlsFrom(1),
+    ];
+    let worker = h.worker;
+    for (let delivery = 1; delivery <= 2; delivery++) {
+      await worker.waitFor(() => worker.logs().some((l) => l.msg === 'carrying out' && l.messageId === messageId));
+      await worker.kill();
+      worker = await WorkerProcess.start(args);
+    }
+    try {
+      const { body } = await reply;
+      expect(body).toMatchObject({ Status: 'error', Error: { Code: 'DeliveryLimit' } });
+      expect(body.Error?.Message).toContain('delivered 3 times');
+      const dead = await h.broker.take(h.deadLetterQueue);
+      expect(dead.properties.messageId).toBe(messageId);
+      expect(dead.properties.headers?.['x-dispatch-error-code']).toBe('DeliveryLimit');
+      expect(await h.broker.depth(h.queue)).toBe(0);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

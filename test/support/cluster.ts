@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { inject } from 'vitest';
+
+const run = promisify(execFile);
+const NODE_SCRIPT = fileURLToPath(new URL('../../scripts/services/cluster-node.sh', import.meta.url));
+
+/** One node of the test cluster (scripts/services.sh --cluster): its number, AMQP URL and Erlang node name. */
+export interface ClusterNode {
+  n: 1 | 2 | 3;
+  url: string;
+  name: string;
+}
+
+/** The cluster's three nodes; a clear failure when the cluster was not set up. */
+export function clusterNodes(): ClusterNode[] {
+  const { clusterUrls, clusterNodes: names } = inject('services');
+  if (!clusterUrls || !names) {
+    throw new Error(
+      'the cluster tests need AMQP_CLUSTER_URLS and RABBIT_CLUSTER_NODES: run `eval "$(scripts/services.sh --cluster)"`',
+    );
+  }
+  const urls = clusterUrls.split(',');
+  return names.split(',').map((name, i) => ({ n: (i + 1) as 1 | 2 | 3, url: urls[i]!, name }));
+}
+
+/** The worker's comma-separated URL list, starting with node `first` (then the others in order). */
+export function urlsFrom(first: 1 | 2 | 3): string {
+  const nodes = clusterNodes();
+  return [...nodes.slice(first - 1), ...nodes.slice(0, first - 1)].map((node) => node.url).join(',');
+}
+
+async function node(command: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run(NODE_SCRIPT, [command, ...args], { timeout: 120_000 });
+  return stdout.trim();
+}
+
+/** SIGKILL of one node (a crash). */
+export function killNode(n: number): Promise<string> {
+  return node('kill', String(n));
+}
+
+/** Starts a node again and waits until it has rejoined and runs. */
+export function startNode(n: number): Promise<string> {
+  return node('start', String(n));
+}
+
+/** The number of the node leading a quorum queue. */
+export async function leaderOf(queue: string): Promise<number> {
+  const leader = await node('leader', queue);
+  const match = /^dd-cluster-(\d)@/.exec(leader);
+  if (!match) throw new Error(`no leader for ${queue}: ${leader}`);
+  return Number(match[1]);
+}
+
+/** `rabbitmqctl list_queues name type` on a node, for the queues whose names start with `prefix`. */
+export async function queueTypes(prefix: string, on = clusterNodes()[1]!): Promise<Record<string, string>> {
+  const { stdout } = await run('rabbitmqctl', ['-n', on.name, '-q', 'list_queues', 'name', 'type'], {
+    timeout: 60_000,
+  });
+  return Object.fromEntries(
+    stdout
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([name]) => name?.startsWith(prefix))
+      .map(([name, type]) => [name!, type!]),
+  );
+}
