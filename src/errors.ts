@@ -8,8 +8,9 @@ export type ErrorCode = NonNullable<Reply['Error']>['Code'];
  * - `dead-letter`: error reply, a confirmed copy to the dead-letter queue, then ack. Sending it again cannot help.
  * - `retry`: no reply yet; the message waits in the retry queue and is tried again, up to --max-retries times; after
  *   the last attempt it is answered and dead-lettered like a permanent failure.
+ * - `reply`: error reply, then ack, and no dead-letter copy: the message did what its sender asked for (a cancel).
  */
-export type Disposition = 'dead-letter' | 'retry';
+export type Disposition = 'dead-letter' | 'retry' | 'reply';
 
 /**
  * The one catalogue of error codes. The table in docs/messages.md is kept in sync with it by a test, and so is the reply
@@ -62,6 +63,12 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition;
     disposition: 'retry',
     description:
       'An engine could not be reached, timed out or answered 5xx. Transient: retried, then answered and dead-lettered.',
+  },
+  Cancelled: {
+    disposition: 'reply',
+    description:
+      'A cancel message named it: stopped while it ran (the reply has its exit code and output so far), or refused ' +
+      'before anything was created (waiting for room, still queued, or delivered after the cancel). Not dead-lettered.',
   },
   DeliveryLimit: {
     disposition: 'dead-letter',

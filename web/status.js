@@ -7,11 +7,21 @@ const SVG = 'http://www.w3.org/2000/svg';
 const SETTLEMENT_LABEL = {
   ok: 'ok',
   'dead-lettered': 'dead-lettered',
+  cancelled: 'cancelled',
   retried: 'retried',
   'handed-over': 'handed over',
   error: 'requeued',
 };
-const SETTLEMENT_CLASS = { ok: 'ok', 'dead-lettered': 'bad', retried: 'warn', 'handed-over': 'warn', error: 'err' };
+const SETTLEMENT_CLASS = {
+  ok: 'ok',
+  'dead-lettered': 'bad',
+  cancelled: 'warn',
+  retried: 'warn',
+  'handed-over': 'warn',
+  error: 'err',
+};
+/** The settlements the chart stacks, bottom up. */
+const CHART_KEYS = ['ok', 'dead-lettered', 'cancelled', 'retried', 'error'];
 /** Results whose output the reader opened, kept open across redraws. */
 const opened = new Set();
 
@@ -73,7 +83,7 @@ function renderHeader(doc) {
   reasons.hidden = doc.readiness.ready;
   reasons.textContent = doc.readiness.reasons.join(' · ');
   $('n-progress').textContent = String(doc.inProgress.length);
-  for (const key of ['ok', 'dead-lettered', 'retried', 'handed-over', 'error', 'received'])
+  for (const key of ['ok', 'dead-lettered', 'cancelled', 'retried', 'handed-over', 'error', 'received'])
     $(`n-${key}`).textContent = String(doc.totals[key]);
   $('footer').textContent = `docker-dispatch ${doc.version} · up ${coarse(doc.now - doc.startedAt)}`;
 }
@@ -105,7 +115,7 @@ function renderChart(doc) {
   const height = 140;
   const top = 6;
   const bottom = 18;
-  const total = (b) => b.counts.ok + b.counts['dead-lettered'] + b.counts.retried + b.counts.error;
+  const total = (b) => CHART_KEYS.reduce((sum, key) => sum + (b.counts[key] ?? 0), 0);
   const max = Math.max(1, ...buckets.map(total));
   const step = width / buckets.length;
   const scale = (height - top - bottom) / max;
@@ -129,8 +139,8 @@ function renderChart(doc) {
   }
   buckets.forEach((bucket, i) => {
     let y = height - bottom;
-    for (const key of ['ok', 'dead-lettered', 'retried', 'error']) {
-      const n = bucket.counts[key];
+    for (const key of CHART_KEYS) {
+      const n = bucket.counts[key] ?? 0;
       if (n === 0) continue;
       const h = n * scale;
       y -= h;

@@ -57,6 +57,18 @@ export class Publisher {
   }
 
   /**
+   * Publishes a transient message without waiting for the broker's confirm, and without asking for it back when no
+   * queue takes it: for a run's live output, where the final reply (persistent, confirmed) is what counts.
+   */
+  publishTransient(queue: string, content: Buffer, options: Options.Publish): void {
+    try {
+      this.channel.publish('', queue, content, { ...options, persistent: false, mandatory: false });
+    } catch {
+      // n.b. the channel is closed: output published while the broker is away is lost, and Seq shows the gap.
+    }
+  }
+
+  /**
    * Sends the reply to the message's reply_to with its correlation id, else to the reply queue. When reply_to names a
    * queue that no longer exists, the reply goes to the reply queue instead, so it is not lost.
    */

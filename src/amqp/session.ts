@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type Options } from 'amqplib';
 import type { Logger } from 'pino';
 import { readTlsFiles, type TlsFiles } from '../tls.js';
 import { redactUrl } from '../redact.js';
+import { CancelFeed, type StreamedCancel } from './cancel-feed.js';
 import { Delivery, type DeliveryLink } from './delivery.js';
 import { Publisher } from './publisher.js';
-import { declareTopology, type Topology } from './topology.js';
+import { declareCancelStream, declareTopology, type Topology } from './topology.js';
 
 export interface SessionOptions {
   /** Broker URLs (the nodes of a cluster), tried in turn. */
@@ -18,6 +19,11 @@ export interface SessionOptions {
   log: Logger;
   /** Called for every delivery; must not throw. */
   onDelivery: (delivery: Delivery) => void;
+  /**
+   * The cancel stream: every cancel of the last `retentionMs` and each new one go to `onCancel` (must not throw); at
+   * each connect, commands are consumed only once the stream has been read up to then.
+   */
+  cancels?: { retentionMs: number; onCancel: (cancel: StreamedCancel) => void };
   /**
    * Reconnect back-off: first delay, cap, and ± jitter fraction.
    * @default { initialMs: 500, maxMs: 30000, jitter: 0.3 }
@@ -34,6 +40,8 @@ interface Live {
   connection: ChannelModel;
   channel: Channel;
   publishChannel: Channel;
+  /** The cancel stream's consumer; absent when the broker has no streams (cancels then stay with their taker). */
+  cancelChannel: Channel | undefined;
   publisher: Publisher;
   /** The consumers of the command and handover queues; empty while held, ['pending'] while being set up. */
   consumerTags: string[];
@@ -58,9 +66,12 @@ export class BrokerSession extends EventEmitter {
   private reconnecting: Promise<void> | undefined;
   private ready: Promise<void> = Promise.resolve();
   private markReady: () => void = () => undefined;
+  private readonly cancelFeed: CancelFeed | undefined;
 
   constructor(private readonly options: SessionOptions) {
     super();
+    const { cancels, topology, log } = options;
+    if (cancels) this.cancelFeed = new CancelFeed({ stream: topology.names.cancelStream, log, ...cancels });
   }
 
   /** Connects at start-up: one try per URL, so a wrong URL fails fast (BrokerUnreachableError). */
@@ -136,6 +147,22 @@ export class BrokerSession extends EventEmitter {
     live.consumerTags = tags;
   }
 
+  /**
+   * Publishes a cancel on the cancel stream (confirmed), for every worker on the queue; false when there is no stream
+   * (a broker older than 3.9) or no connection now.
+   */
+  async publishCancel(cancel: StreamedCancel): Promise<boolean> {
+    const live = this.live;
+    if (!live?.cancelChannel || !this.cancelFeed) return false;
+    await this.cancelFeed.publish(live.publisher, cancel);
+    return true;
+  }
+
+  /** Publishes a transient message (a run's live output) without waiting for the broker; dropped while disconnected. */
+  publishTransient(queue: string, content: Buffer, options: Options.Publish): void {
+    this.live?.publisher.publishTransient(queue, content, options);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.markReady();
@@ -144,7 +171,9 @@ export class BrokerSession extends EventEmitter {
     if (!live) return;
     // n.b. close the channels first: their close-ok comes after the acks sent on them, which a bare connection.close
     // can overtake (the broker would then requeue messages the worker had acked).
-    await Promise.all([live.channel.close(), live.publishChannel.close()]).catch(() => undefined);
+    await Promise.all([live.channel.close(), live.publishChannel.close(), live.cancelChannel?.close()]).catch(
+      () => undefined,
+    );
     await live.connection.close().catch(() => undefined);
   }
 
@@ -161,14 +190,18 @@ export class BrokerSession extends EventEmitter {
     }
     try {
       await declareTopology(connection, topology, log);
+      const streamDeclared = this.cancelFeed !== undefined && (await declareCancelStream(connection, topology, log));
       const publishChannel = await connection.createConfirmChannel();
       const channel = await connection.createChannel();
       const publisher = new Publisher(publishChannel, topology.names, log);
       await channel.prefetch(prefetch);
+      // n.b. cancels first: a message taken before the cancels that name it are read would run.
+      const cancelChannel = streamDeclared ? await this.cancelFeed.follow(connection, publisher) : undefined;
       const live: Live = {
         connection,
         channel,
         publishChannel,
+        cancelChannel,
         publisher,
         consumerTags: [],
         link: {
@@ -179,7 +212,7 @@ export class BrokerSession extends EventEmitter {
           nack: (message) => channel.nack(message, false, true),
         },
       };
-      this.watch(live, [publishChannel, channel]);
+      this.watch(live, cancelChannel ? [publishChannel, channel, cancelChannel] : [publishChannel, channel]);
       // n.b. live before consuming: a redelivery can arrive before consume() resolves, and must be ackable.
       this.live = live;
       if (this.holds.size === 0) await this.consume(live);

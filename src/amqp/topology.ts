@@ -16,6 +16,11 @@ export interface QueueNames {
    * worker beside `queue`, with a prefetch of its own, so they never wait behind new work.
    */
   handoverQueue: string;
+  /**
+   * The cancel stream: a RabbitMQ stream (a durable, replicated log every worker reads from a point in time) of the
+   * cancels of the last 24 hours, so every worker on the queue learns of each cancel, one started later included.
+   */
+  cancelStream: string;
 }
 
 /** Classic queues live on one node; quorum queues are replicated over a cluster (Raft). */
@@ -42,6 +47,7 @@ export function queueNames(queue: string, replyQueue?: string, deadLetterQueue?:
     deadLetterQueue: deadLetterQueue ?? `${queue}.dead`,
     retryQueue: `${queue}.retry`,
     handoverQueue: `${queue}.handover`,
+    cancelStream: `${queue}.cancels`,
   };
 }
 
@@ -81,7 +87,30 @@ export function queueArguments({
       ...atLeastOnce,
     },
     handoverQueue: type,
+    // n.b. retention is applied a segment at a time: small segments keep the stream close to its 24 hours.
+    cancelStream: { 'x-queue-type': 'stream', 'x-max-age': '24h', 'x-stream-max-segment-size-bytes': 1_000_000 },
   };
+}
+
+/**
+ * Declares the cancel stream (RabbitMQ 3.9 or newer). Returns false, with a warning, when the broker has no streams or
+ * a queue of that name is not a stream: cancels then reach only the worker that takes them.
+ */
+export async function declareCancelStream(connection: ChannelModel, topology: Topology, log: Logger): Promise<boolean> {
+  const name = topology.names.cancelStream;
+  try {
+    await onChannelOfItsOwn(connection, (channel) =>
+      channel.assertQueue(name, { durable: true, arguments: queueArguments(topology).cancelStream }),
+    );
+    return true;
+  } catch (err) {
+    log.warn(
+      { queue: name, err: (err as Error).message },
+      `cannot declare the cancel stream ${name} (it needs RabbitMQ 3.9 or newer, and no other queue of that name): ` +
+        'a cancel reaches only the worker that takes it, and runs on other workers are not cancelled',
+    );
+    return false;
+  }
 }
 
 /**

@@ -3,7 +3,8 @@ import type { Placement } from '../docker/placement.js';
 import type { EnginePool } from '../docker/pool.js';
 import type { Policy } from '../policy/policy.js';
 import type { CommandResult } from '../messages/types.js';
-import type { Output } from '../output/output.js';
+import type { Output, OutputSource, StreamName, StreamSink } from '../output/output.js';
+import type { CancelRequest } from '../delivery/lease.js';
 
 /** What a command needs from the worker to carry out one message. */
 export interface CommandContext {
@@ -14,7 +15,13 @@ export interface CommandContext {
    * The job's hold on its message: `signal` aborts the work when the delivery is handed over (its ack deadline
    * passed); `commit()` before a step an adopter could not redo (removing a finished run's container).
    */
-  lease: { readonly signal: AbortSignal; commit(): boolean };
+  lease: {
+    readonly signal: AbortSignal;
+    commit(): boolean;
+    /** Set when a cancel message named the job (a run then answers Cancelled; see Lease). */
+    readonly cancelled: CancelRequest | undefined;
+    whileRunning(stop: (request: CancelRequest) => void): () => void;
+  };
   /** The message's identity, as in the reply and the container's labels. */
   messageId: string;
   /** The queue the message came from, for the container's labels. */
@@ -41,6 +48,12 @@ export interface CommandContext {
    * once every instance has settled, unless the message is to be retried (the retry adopts them).
    */
   deferRemove?: boolean;
+  /** An instance of a run with `Instances`: the run message's own id (its containers are labelled with it). */
+  instanceOf?: string;
+  /** A run's attached output published live (Options.Stream), besides stdout. */
+  liveOutput?: { sink(source: OutputSource, stream: StreamName): StreamSink };
+  /** Tells every worker on the queue of a cancel (the cancel stream); false when only this worker could be told. */
+  publishCancel(cancel: { messageId: string; timeSeconds: number }): Promise<boolean>;
   /** Most bytes of each attached stream a reply carries (the end is kept). */
   maxOutputBytes: number;
   /** Deadline of each short Engine API call (create, inspect, start, remove, list). */

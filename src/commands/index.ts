@@ -1,5 +1,6 @@
 import type { CommandMessage, Dockercmd } from '../messages/types.js';
 import type { CommandHandler, CommandResult, CommandContext } from './context.js';
+import { cancel } from './cancel.js';
 import { create } from './create.js';
 import { hosts } from './hosts.js';
 import { images } from './images.js';
@@ -33,6 +34,7 @@ export const COMMANDS: Handlers = {
   list,
   images,
   pull,
+  cancel,
 };
 
 /** Carries out a validated message with its command's handler. */

@@ -43,6 +43,7 @@ export async function runInstances(
         ...ctx,
         messageId: `${ctx.messageId}-${n}`,
         identity: ctx.identity === undefined ? undefined : `${ctx.identity}-${n}`,
+        instanceOf: ctx.messageId,
         log: ctx.log.child({ instance: n }),
         deferRemove,
       };

@@ -8,6 +8,7 @@ import { LABELS } from '../docker/labels.js';
 import { callSignal, HandedOverError } from '../delivery/lease.js';
 import { setLongTimeout } from '../long-timer.js';
 import type { RunMessage } from '../messages/types.js';
+import type { StreamName, StreamSink } from '../output/output.js';
 import { createPulling } from './create-pulling.js';
 import { findEarlierContainer } from './earlier-container.js';
 import { runInstances } from './run-instances.js';
@@ -55,6 +56,8 @@ export const run: CommandHandler<RunMessage> = async (message, ctx) => {
     );
     return follow(plan, ctx, earlier.engine, earlier.engine.docker.getContainer(earlier.id));
   }
+  // n.b. a cancelled message creates nothing; an earlier attempt's container is adopted above, to be stopped.
+  if (ctx.lease.cancelled) throw cancelledBeforeRun();
   // A container created but never started (the earlier attempt died in between) is the one this run would create.
   const { engine, container } = earlier
     ? { engine: earlier.engine, container: earlier.engine.docker.getContainer(earlier.id) }
@@ -74,6 +77,7 @@ async function startAndFollow(
   let ref: ContainerRef = { Id: container.id };
   let exit: { exitCode: Promise<number> } | undefined;
   let output: Promise<Captured> | undefined;
+  let release: (() => void) | undefined;
   try {
     const name = plan.message.Options?.Name;
     // n.b. without a Name the engine picks one: its create event names it in the inventory (no inspect).
@@ -96,16 +100,27 @@ async function startAndFollow(
       output = capture(container, stream, sinks(ctx, host, ref), ctx.maxOutputBytes);
     }
     if (plan.waitForExit) exit = await step('wait', ref, () => registerWait(container, 'next-exit', ctx.lease.signal));
+    // n.b. from here a cancel stops the container rather than aborting the start; one that came meanwhile, after it.
+    release = ctx.lease.whileRunning((request) =>
+      stopContainer(container, request.timeSeconds, 'cancelled', ctx, host, ref),
+    );
     await step('start', ref, (abortSignal) => container.start({ abortSignal }));
+    const cancelled = ctx.lease.cancelled;
+    if (cancelled) stopContainer(container, cancelled.timeSeconds, 'cancelled', ctx, host, ref);
   } catch (err) {
+    release?.();
     // Nothing ran: leave nothing behind (a failed start would otherwise leave a "Created" container).
     await removeQuietly(container, ctx, host);
     throw err instanceof DispatchError ? err.withContext({ host, container: ref }) : err;
   }
   ctx.log.debug({ host, container: ref.Name }, 'container started');
   ctx.onContainer?.(host, ref);
-  if (!exit) return { Host: host, Container: ref };
-  return finish(plan, ctx, engine, container, ref, { exit: exit.exitCode, output, startedAt: Date.now() });
+  if (!exit) {
+    release();
+    if (ctx.lease.cancelled) throw cancelledWhileRunning({ Host: host, Container: ref });
+    return { Host: host, Container: ref };
+  }
+  return finish(plan, ctx, engine, container, ref, { exit: exit.exitCode, output, startedAt: Date.now(), release });
 }
 
 /** Follows a container an earlier attempt started: its output so far and to come, and its exit. */
@@ -122,7 +137,15 @@ async function follow(
   );
   const ref = { Id: info.Id, Name: containerName(info.Name) };
   ctx.onContainer?.(host, ref);
-  if (!plan.waitForExit) return { Host: host, Container: ref };
+  // n.b. a cancel stops the adopted container; a message cancelled before it came here stops it at once.
+  const release = ctx.lease.whileRunning((request) =>
+    stopContainer(container, request.timeSeconds, 'cancelled', ctx, host, ref),
+  );
+  if (!plan.waitForExit) {
+    release();
+    if (ctx.lease.cancelled) throw cancelledWhileRunning({ Host: host, Container: ref });
+    return { Host: host, Container: ref };
+  }
   // n.b. followed logs replay what was written before and end when the container stops, running or not.
   const output = plan.attachOutput
     ? capture(
@@ -145,6 +168,7 @@ async function follow(
     exit: exit.exitCode,
     output,
     startedAt: Number.isNaN(startedAt) ? Date.now() : startedAt,
+    release,
   });
 }
 
@@ -155,7 +179,13 @@ async function finish(
   engine: Engine,
   container: Docker.Container,
   ref: ContainerRef,
-  running: { exit: Promise<number>; output: Promise<Captured> | undefined; startedAt: number },
+  running: {
+    exit: Promise<number>;
+    output: Promise<Captured> | undefined;
+    startedAt: number;
+    /** Ends the cancel's hold on the running container (Lease.whileRunning). */
+    release: () => void;
+  },
 ): Promise<CommandResult> {
   const host = engine.id;
   const step = stepper(host, ctx);
@@ -167,16 +197,8 @@ async function finish(
       : setLongTimeout(
           () => {
             timedOut = true;
-            ctx.log.info(
-              { host, container: ref.Name, timeoutSeconds: plan.timeoutSeconds },
-              'run timed out: stopping the container',
-            );
-            container.stop({ t: TIMEOUT_STOP_SECONDS }).catch((err: unknown) => {
-              ctx.log.warn(
-                { host, container: ref.Name, err },
-                'could not stop a timed-out container: it may still be running; stop it by hand (docker stop)',
-              );
-            });
+            ctx.log.info({ host, container: ref.Name, timeoutSeconds: plan.timeoutSeconds }, 'run timed out');
+            stopContainer(container, TIMEOUT_STOP_SECONDS, 'timed out', ctx, host, ref);
           },
           running.startedAt + plan.timeoutSeconds * 1000 - Date.now(),
         );
@@ -189,6 +211,7 @@ async function finish(
     ]);
   } finally {
     timer?.clear();
+    running.release();
   }
 
   const result: CommandResult = { Host: host, Container: ref, ExitCode: exitCode };
@@ -196,12 +219,14 @@ async function finish(
   if (plan.attach.has('STDERR')) result.Stderr = captured?.stderr ?? '';
   if (captured?.truncated) result.Truncated = true;
 
-  // n.b. the run is over: from here it is answered by this worker, not handed over (an adopter would find no container).
+  // n.b. the run is over: from here it is answered by this worker, not handed over (an adopter would find no container),
+  // and a later cancel changes nothing.
   if (!ctx.lease.commit()) throw new HandedOverError('handed over before the run was answered');
   if (plan.message.Options?.Remove && !ctx.deferRemove) {
     const warning = await removeExited(container, ctx, host, ref);
     if (warning) result.Warnings = [warning];
   }
+  if (ctx.lease.cancelled) throw cancelledWhileRunning(result, ctx.lease.cancelled.timeSeconds);
   if (timedOut) {
     throw new DispatchError(
       'Timeout',
@@ -213,6 +238,43 @@ async function finish(
     );
   }
   return result;
+}
+
+/** Stops a running container (a cancel, a timeout): SIGTERM, then SIGKILL after `timeSeconds`; a failure is logged. */
+function stopContainer(
+  container: Docker.Container,
+  timeSeconds: number,
+  why: string,
+  ctx: CommandContext,
+  host: string,
+  ref: ContainerRef,
+): void {
+  ctx.log.info({ host, container: ref.Name, timeSeconds }, `${why}: stopping the container`);
+  container.stop({ t: timeSeconds }).catch((err: unknown) => {
+    if ((err as { statusCode?: number }).statusCode === 304) return; // not running (any more): what was wanted
+    ctx.log.warn(
+      { host, container: ref.Name, err },
+      `could not stop a ${why} container: it may still be running; stop it by hand (docker stop)`,
+    );
+  });
+}
+
+/** A run a cancel named before anything of it ran. */
+export function cancelledBeforeRun(): DispatchError {
+  return new DispatchError('Cancelled', 'cancelled before it ran: a cancel message named it; nothing was created');
+}
+
+/** A run stopped by a cancel: the reply keeps its exit code and output so far. */
+function cancelledWhileRunning(partial: CommandResult, timeSeconds?: number): DispatchError {
+  const how = timeSeconds === undefined ? '' : ` (SIGTERM, then SIGKILL after ${timeSeconds} s)`;
+  return new DispatchError(
+    'Cancelled',
+    `cancelled while it ran: a cancel message named it, and the container was stopped${how}`,
+    {
+      context: { host: partial.Host, container: partial.Container },
+      partial,
+    },
+  );
 }
 
 /** Creates a run's (or create's) container where the placement says, pulling its image as Options.Pull says. */
@@ -247,6 +309,7 @@ export function createOptions(message: RunMessage, ctx: CommandContext, engine: 
       [LABELS.queue]: ctx.queue,
       [LABELS.messageId]: ctx.messageId,
       [LABELS.host]: engine.id,
+      ...(ctx.instanceOf === undefined ? {} : { [LABELS.instanceOf]: ctx.instanceOf }),
     },
     Tty: false,
     OpenStdin: false,
@@ -272,9 +335,25 @@ function stepper(host: string, ctx: CommandContext) {
   };
 }
 
-function sinks(ctx: CommandContext, host: string, ref: ContainerRef) {
+/** Where a run's attached output goes: stdout, and the live output messages when the message asked for them. */
+function sinks(ctx: CommandContext, host: string, ref: ContainerRef): Record<StreamName, StreamSink> {
   const source = { messageId: ctx.messageId, host, container: ref.Name ?? ref.Id.slice(0, 12) };
-  return { stdout: ctx.output.stream(source, 'stdout'), stderr: ctx.output.stream(source, 'stderr') };
+  const sink = (stream: StreamName): StreamSink => {
+    const printed = ctx.output.stream(source, stream);
+    const live = ctx.liveOutput?.sink(source, stream);
+    if (!live) return printed;
+    return {
+      write: (chunk) => {
+        printed.write(chunk);
+        live.write(chunk);
+      },
+      end: () => {
+        printed.end();
+        live.end();
+      },
+    };
+  };
+  return { stdout: sink('stdout'), stderr: sink('stderr') };
 }
 
 /**

@@ -43,7 +43,8 @@ export interface DecisionInput {
 export function decide({ outcome, attempt, maxRetries, live }: DecisionInput): Decision {
   if (outcome === 'handed-over') return live ? { kind: 'hand-over' } : { kind: 'redeliver' };
   if (!live) return outcome === 'retry' ? { kind: 'redeliver' } : { kind: 'keep' };
-  if (outcome === 'ok') return { kind: 'reply' };
+  // n.b. a cancelled message is answered and acked like a success: it did what its sender asked for.
+  if (outcome === 'ok' || outcome === 'reply') return { kind: 'reply' };
   if (outcome === 'dead-letter') return { kind: 'reply-and-dead-letter' };
   return attempt <= maxRetries
     ? { kind: 'retry', nextAttempt: attempt + 1 }

@@ -40,6 +40,8 @@ export function buildReply(
     Images: result.Images,
     Unreachable: result.Unreachable,
     Pulled: result.Pulled,
+    Cancelled: result.Cancelled,
+    Pending: result.Pending,
   };
   // Absent rather than undefined, so the JSON has only the fields that apply.
   for (const key of Object.keys(reply) as (keyof Reply)[]) if (reply[key] === undefined) delete reply[key];

@@ -122,13 +122,11 @@ export async function settle(
         keep('the connection this message came on is gone');
         return finished('error', reply);
       }
-      if (error)
-        log.warn(
-          { host: reply.Host, container: reply.Container?.Name, code: error.code, err: error.message },
-          'failed: replied and dead-lettered',
-        );
-      else log.info({ host: reply.Host, container: reply.Container?.Name, exitCode: reply.ExitCode }, 'done');
-      return finished(error ? 'dead-lettered' : 'ok', reply);
+      const where = { host: reply.Host, container: reply.Container?.Name };
+      if (!error) log.info({ ...where, exitCode: reply.ExitCode }, 'done');
+      else if (decision.kind === 'reply') log.info({ ...where, code: error.code, err: error.message }, 'replied');
+      else log.warn({ ...where, code: error.code, err: error.message }, 'failed: replied and dead-lettered');
+      return finished(!error ? 'ok' : decision.kind === 'reply' ? 'cancelled' : 'dead-lettered', reply);
     }
   }
 }

@@ -15,8 +15,10 @@ import { NO_OBSERVER, type FinishedMessage, type MessageObserver, type WorkerObs
 import type { Output } from '../output/output.js';
 import { Policy } from '../policy/policy.js';
 import { setLongTimeout } from '../long-timer.js';
+import { CANCEL_RETENTION_MS, CancelRegistry, type CancelRecord } from './cancels.js';
 import { decide } from './decision.js';
-import { Lease } from './lease.js';
+import { Lease, type CancelRequest } from './lease.js';
+import { LiveOutput } from './live-output.js';
 import { OutcomeStore, type Outcome } from './outcomes.js';
 import { buildReply } from './reply.js';
 import { REQUEUE_DELAY_MS, settle, type SettleContext } from './settle.js';
@@ -72,6 +74,8 @@ export class Worker {
   private readonly session: BrokerSession;
   private readonly policy: Policy;
   private readonly outcomes = new OutcomeStore();
+  /** The cancels of the last 24 hours (from the cancel stream): a message named there is answered Cancelled. */
+  private readonly cancels = new CancelRegistry();
   /** The lease of each job in progress here, by message identity. */
   private readonly leases = new Map<string, Lease>();
   private readonly printed = new WeakSet<Outcome>();
@@ -100,6 +104,7 @@ export class Worker {
       prefetch: config.prefetch,
       log: deps.log,
       onDelivery: (delivery) => this.onDelivery(delivery),
+      cancels: { retentionMs: CANCEL_RETENTION_MS, onCancel: (cancel) => this.cancelled(cancel) },
     });
   }
 
@@ -222,6 +227,34 @@ export class Worker {
     else work.log.debug('the ack deadline passed, but this command finishes where it started');
   }
 
+  /** A cancel, from the cancel stream (or made here): noted, and the job it names, if it is here, is cancelled. */
+  private cancelled(cancel: CancelRecord): void {
+    if (this.cancels.add(cancel))
+      this.deps.log.info({ cancelled: cancel.messageId, timeSeconds: cancel.timeSeconds }, 'a message was cancelled');
+    const lease = this.leases.get(cancel.messageId);
+    if (lease?.cancel({ timeSeconds: cancel.timeSeconds }))
+      this.deps.log.info({ messageId: cancel.messageId }, 'cancelled while in progress here: stopping it');
+  }
+
+  /** Tells every worker of a cancel (the cancel stream), this one first; false when only this one could be told. */
+  private async publishCancel({ messageId, timeSeconds }: { messageId: string; timeSeconds: number }) {
+    const cancel: CancelRecord = { messageId, timeSeconds, at: Date.now() };
+    this.cancelled(cancel);
+    try {
+      return await this.session.publishCancel(cancel);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'could not publish the cancel on the cancel stream: only this worker knows of it');
+      return false;
+    }
+  }
+
+  /** The cancel a message comes with: one made before this delivery (a cancel is not itself cancelled). */
+  private cancelOf({ identity, parsed }: Work): CancelRequest | undefined {
+    if (identity === undefined || (parsed.ok && parsed.message.Dockercmd === 'cancel')) return undefined;
+    const cancel = this.cancels.get(identity);
+    return cancel && { timeSeconds: cancel.timeSeconds };
+  }
+
   /** Carries out a message once, however often it is delivered here, and settles this delivery. */
   private async dispatch(delivery: Delivery, work: Work): Promise<FinishedMessage> {
     const { identity, log } = work;
@@ -235,7 +268,7 @@ export class Worker {
       return this.settle(delivery, kept, work);
     }
     const { outcome, joined, waiters } = await this.outcomes.once(identity, () => {
-      const lease = new Lease();
+      const lease = new Lease(this.cancelOf(work));
       this.leases.set(identity, lease);
       return this.carryOut(delivery, work, lease).finally(() => this.leases.delete(identity));
     });
@@ -266,6 +299,12 @@ export class Worker {
         { deliveries: delivery.deliveryCount + 1 },
         'at its delivery limit: answered and dead-lettered, not carried out',
       );
+    } else if (parsed.ok && lease.cancelled && parsed.message.Dockercmd !== 'run') {
+      // n.b. a run goes on: it may find an earlier attempt's container to stop; it creates nothing.
+      error = new DispatchError('Cancelled', 'cancelled before it was carried out: a cancel message named it');
+      log.info('cancelled before it came: answered Cancelled, not carried out');
+    } else if (parsed.ok && (error = liveOutputProblem(parsed.message, delivery))) {
+      log.debug('refused: Options.Stream without what it needs');
     } else if (parsed.ok) {
       log.debug({ attempt: delivery.attempt, redelivered: delivery.message.fields.redelivered }, 'carrying out');
       try {
@@ -284,9 +323,15 @@ export class Worker {
           log,
           onContainer: (host, container) => job.started({ host, container }),
           lease,
+          liveOutput: this.liveOutput(parsed.message, delivery, messageId),
+          publishCancel: (cancel) => this.publishCancel(cancel),
         });
       } catch (err) {
-        if (!lease.handedOver)
+        if (lease.cancelled && !(err instanceof DispatchError && err.code === 'Cancelled'))
+          error = new DispatchError('Cancelled', 'cancelled before it ran: a cancel message named it', {
+            partial: err instanceof DispatchError ? err.partial : undefined,
+          });
+        else if (!lease.handedOver)
           error = scrubEnvValues(err instanceof DispatchError ? err : unexpected(err, log), parsed.message);
       }
       if (lease.handedOver)
@@ -332,12 +377,50 @@ export class Worker {
   }
 
   /**
+   * The live output of a run with Options.Stream: output messages on its reply_to with its correlation id, transient
+   * and unconfirmed (the final reply is what counts), through whatever connection the worker has when they are due.
+   */
+  private liveOutput(message: CommandMessage, delivery: Delivery, messageId: string): LiveOutput | undefined {
+    if (message.Dockercmd !== 'run' || message.Options?.Stream !== true) return undefined;
+    const { replyTo, correlationId } = delivery.message.properties as { replyTo: string; correlationId?: string };
+    return new LiveOutput(messageId, (output) =>
+      this.session.publishTransient(replyTo, Buffer.from(JSON.stringify(output)), {
+        contentType: 'application/json',
+        correlationId: correlationId ?? messageId,
+        type: 'run.output',
+        appId: 'docker-dispatch',
+        timestamp: Math.floor(Date.now() / 1000),
+      }),
+    );
+  }
+
+  /**
    * The last delivery a quorum queue makes of a message (x-delivery-count at --delivery-limit): the broker
    * dead-letters it at its next return, so it is answered now rather than risked once more.
    */
   private lastDelivery(delivery: Delivery): boolean {
     return this.config.queueType === 'quorum' && delivery.deliveryCount >= this.config.deliveryLimit;
   }
+}
+
+/**
+ * Why a run's Options.Stream cannot be honoured: output messages go to the message's reply_to, and there is output
+ * only with STDOUT or STDERR attached. Undefined when it can (or was not asked for).
+ */
+export function liveOutputProblem(message: CommandMessage, delivery: Delivery): DispatchError | undefined {
+  if (message.Dockercmd !== 'run' || message.Options?.Stream !== true) return undefined;
+  const attach = message.Options.Attach ?? [];
+  if (!attach.includes('STDOUT') && !attach.includes('STDERR'))
+    return new DispatchError(
+      'InvalidMessage',
+      'Options.Stream needs Options.Attach with STDOUT or STDERR: without them there is no output to stream',
+    );
+  if (!delivery.message.properties.replyTo)
+    return new DispatchError(
+      'InvalidMessage',
+      'Options.Stream needs the reply_to property on the message: output messages are published there',
+    );
+  return undefined;
 }
 
 /**

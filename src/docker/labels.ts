@@ -11,6 +11,8 @@ export const LABELS = {
   queue: `${LABEL_PREFIX}queue`,
   /** The message's identity (message_id, else correlation_id, else an id the worker generated). */
   messageId: `${LABEL_PREFIX}message-id`,
+  /** On each container of a run with Instances: the run message's identity (the container's own is `<it>-<n>`). */
+  instanceOf: `${LABEL_PREFIX}instance-of`,
   /** The engine id the worker chose, as in replies. */
   host: `${LABEL_PREFIX}host`,
 } as const;

@@ -23,6 +23,8 @@ export interface EarlierContainer {
   id: string;
   /** Docker's state: created, running, paused, restarting, removing, exited or dead. */
   state: string;
+  /** Without the leading slash, when the look-up gave it. */
+  name?: string;
 }
 
 /** How long a new container's create event may take to name it before the engine is asked (an inspect). */
@@ -245,6 +247,36 @@ export class EnginePool extends EventEmitter {
       );
     }
     return undefined;
+  }
+
+  /**
+   * Every container of a message on the queue (its own, or an instance of it), asking every engine: for a cancel,
+   * which must find the message's containers wherever they are. Engines that cannot be asked are in `unreachable`.
+   */
+  async containersOf(
+    identity: string,
+    queue: string,
+    timeoutMs: number,
+  ): Promise<{ found: EarlierContainer[]; unreachable: DispatchError[] }> {
+    const unreachable: DispatchError[] = [];
+    const answers = await Promise.all(
+      this.engines.map(async (engine) => {
+        try {
+          const list = await engine.docker.listContainers({
+            all: true,
+            filters: { label: [`${LABELS.queue}=${queue}`] },
+            abortSignal: AbortSignal.timeout(timeoutMs),
+          });
+          return list
+            .filter((c) => c.Labels?.[LABELS.messageId] === identity || c.Labels?.[LABELS.instanceOf] === identity)
+            .map((c) => ({ engine, id: c.Id, state: c.State, name: c.Names?.[0]?.replace(/^\//, '') }));
+        } catch (err) {
+          unreachable.push(classifyDockerError(err, 'list', engine.id));
+          return [];
+        }
+      }),
+    );
+    return { found: answers.flat(), unreachable };
   }
 
   /**

@@ -1,6 +1,24 @@
 /* eslint-disable */
 // Generated from schemas/ by scripts/gen-types.mjs: do not edit by hand.
 
+// cancel.schema.json
+/**
+ * Cancel the message whose identity (its message_id, else its correlation_id) is MessageId, wherever it is: a run in progress on any engine is stopped (SIGTERM, then SIGKILL after Options.Time seconds) and answered Cancelled with its exit code and output so far; a message waiting for room, still queued or delivered later (to any worker, for 24 hours) is answered Cancelled without being carried out. The cancel's own reply says what it found: Cancelled (the containers stopped) or Pending.
+ */
+export interface CancelMessage {
+  Dockercmd: 'cancel';
+  /**
+   * The identity of the message to cancel: its message_id, else its correlation_id (what its reply's MessageId says). At most 255 characters, as AMQP's message_id.
+   */
+  MessageId: string;
+  Options?: {
+    /**
+     * Seconds a running container gets between SIGTERM and SIGKILL. Default 10; 0 kills at once. At most 86400 (a day).
+     */
+    Time?: number;
+  };
+}
+
 // create.schema.json
 /**
  * Create a container from Image without starting it, like `docker create`, on the engine the placement picks (Options.Host, Options.Constraints, the strategy). The reply has Container and Host; start it with the start command.
@@ -200,6 +218,38 @@ export interface LogsMessage {
   };
 }
 
+// output.schema.json
+/**
+ * Live output of a run with Options.Stream: published to the run message's reply_to with its correlation_id and the AMQP type `run.output`, while the container runs, before the final reply (type `run.reply`). Transient (not persisted). At most one per container stream every 100 ms, each with at most 64 KiB of Data; output written faster than that is skipped (Skipped says how much) but still reaches the final reply's Stdout/Stderr within --max-output.
+ */
+export interface RunOutput {
+  /**
+   * The run message's identity, as in its reply.
+   */
+  MessageId: string;
+  /**
+   * 1 for the first output message of a delivery, then one more for each (no gaps, in order, over both streams and every instance). A run adopted by another worker (a redelivery after a crash, a hand-over) starts again at 1 and replays the container's output from its start.
+   */
+  Seq: number;
+  Stream: 'stdout' | 'stderr';
+  /**
+   * The bytes the container wrote on that stream since the previous output message of the stream, as UTF-8 text (a character split between two messages is kept whole in the second).
+   */
+  Data: string;
+  /**
+   * Bytes of this stream left out just before Data, because the container wrote faster than the stream's rate (absent when none).
+   */
+  Skipped?: number;
+  /**
+   * The engine the container runs on.
+   */
+  Host?: string;
+  /**
+   * The container's name (its short id when it has none), as the worker prints it.
+   */
+  Container?: string;
+}
+
 // pull.schema.json
 /**
  * Pull an image onto every engine (or Options.Host), like `docker pull`, following each pull to its end. A failure on any engine is PullFailed, with the registry's reason; the reply's Pulled lists the engines where it succeeded.
@@ -314,6 +364,7 @@ export interface Reply {
       | 'PullFailed'
       | 'DockerUnavailable'
       | 'DockerError'
+      | 'Cancelled'
       | 'DeliveryLimit';
     Message: string;
   };
@@ -429,6 +480,26 @@ export interface Reply {
      */
     Id: string;
   }[];
+  /**
+   * The cancel command: the containers of the cancelled message that were found running (or created) and stopped, each with its engine.
+   */
+  Cancelled?: {
+    /**
+     * The engine's id.
+     */
+    Host: string;
+    Container: {
+      Id: string;
+      /**
+       * Without the leading slash.
+       */
+      Name?: string;
+    };
+  }[];
+  /**
+   * The cancel command: true when no container of the message was found running; the message will be answered Cancelled when it is delivered (by any worker, for 24 hours), or it was answered already.
+   */
+  Pending?: boolean;
 }
 
 // restart.schema.json
@@ -484,6 +555,10 @@ export interface RunMessage {
      * Streams to attach. STDOUT and STDERR are collected (kept apart) into the reply and printed. STDIN is accepted for compatibility: messages carry no input, so the container's stdin is empty.
      */
     Attach?: ('STDIN' | 'STDOUT' | 'STDERR')[];
+    /**
+     * Publish the attached output live while the container runs, as output messages (schemas/output.schema.json, AMQP type run.output) on the message's reply_to with its correlation_id, before the final reply. Needs Attach with STDOUT or STDERR and a reply_to property, else InvalidMessage.
+     */
+    Stream?: boolean;
     /**
      * Remove the container (and its anonymous volumes) after it exits, like `docker run --rm`. The worker waits for the exit.
      */

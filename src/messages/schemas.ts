@@ -6,7 +6,7 @@ export const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
 
 const SCHEMA_FILE = /^([a-z-]+)\.schema\.json$/;
 /** Schemas that are not commands. */
-const NOT_COMMANDS = new Set(['reply', 'hosts-file']);
+const NOT_COMMANDS = new Set(['reply', 'hosts-file', 'output']);
 
 /** A compiled schema, with the schema itself for the error messages (the allowed keys of each object). */
 export interface CompiledSchema {
@@ -14,10 +14,12 @@ export interface CompiledSchema {
   validate: ValidateFunction;
 }
 
-/** The contract, loaded once at start-up: one schema per Dockercmd, plus the reply's and the hosts file's. */
+/** The contract, loaded once at start-up: one schema per Dockercmd, plus the reply's, the output message's and the hosts file's. */
 export interface SchemaRegistry {
   commands: ReadonlyMap<string, CompiledSchema>;
   reply: CompiledSchema;
+  /** A run's live output message (Options.Stream). */
+  output: CompiledSchema;
   hostsFile: CompiledSchema;
 }
 
@@ -40,7 +42,7 @@ export function loadSchemas(): SchemaRegistry {
     return compiled;
   };
   const commands = new Map([...all].filter(([name]) => !NOT_COMMANDS.has(name)));
-  loaded = { commands, reply: required('reply'), hostsFile: required('hosts-file') };
+  loaded = { commands, reply: required('reply'), output: required('output'), hostsFile: required('hosts-file') };
   return loaded;
 }
 

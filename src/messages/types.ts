@@ -1,4 +1,5 @@
 import type {
+  CancelMessage,
   CreateMessage,
   HostsMessage,
   ImagesMessage,
@@ -17,6 +18,7 @@ import type {
 } from './contract.generated.js';
 
 export type {
+  CancelMessage,
   CreateMessage,
   HostsFile,
   HostsMessage,
@@ -30,6 +32,7 @@ export type {
   Reply,
   RestartMessage,
   RunMessage,
+  RunOutput,
   StartMessage,
   StopMessage,
   WaitMessage,
@@ -50,7 +53,8 @@ export type CommandMessage =
   | LogsMessage
   | ListMessage
   | ImagesMessage
-  | PullMessage;
+  | PullMessage
+  | CancelMessage;
 
 export type Dockercmd = CommandMessage['Dockercmd'];
 
@@ -70,4 +74,6 @@ export type CommandResult = Pick<
   | 'Images'
   | 'Unreachable'
   | 'Pulled'
+  | 'Cancelled'
+  | 'Pending'
 >;

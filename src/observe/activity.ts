@@ -57,6 +57,7 @@ export class Activity {
     received: 0,
     ok: 0,
     'dead-lettered': 0,
+    cancelled: 0,
     retried: 0,
     'handed-over': 0,
     error: 0,

@@ -5,14 +5,22 @@ import type { Reply } from '../messages/types.js';
  * - `ok`: replied with Status ok, acked;
  * - `dead-lettered`: replied with an error, a copy in the dead-letter queue, acked;
  * - `retried`: a copy in the retry queue (a transient failure), acked;
+ * - `cancelled`: replied Cancelled (a cancel message named it), acked, not dead-lettered;
  * - `handed-over`: a copy in the handover queue (the delivery reached its ack deadline), acked; the copy's taker
  *   answers it;
  * - `error`: not settled here, so it goes back to its queue: its connection dropped before the ack, its reply could not
  *   be published, or handling it hit a bug. The broker delivers it again.
  */
-export type Settlement = 'ok' | 'dead-lettered' | 'retried' | 'handed-over' | 'error';
+export type Settlement = 'ok' | 'dead-lettered' | 'cancelled' | 'retried' | 'handed-over' | 'error';
 
-export const SETTLEMENTS: readonly Settlement[] = ['ok', 'dead-lettered', 'retried', 'handed-over', 'error'];
+export const SETTLEMENTS: readonly Settlement[] = [
+  'ok',
+  'dead-lettered',
+  'cancelled',
+  'retried',
+  'handed-over',
+  'error',
+];
 
 /** A delivery the worker took, once its body has been read. */
 export interface ReceivedMessage {

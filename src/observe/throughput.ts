@@ -10,6 +10,7 @@ export interface ThroughputBucket {
 const empty = (): Record<Settlement, number> => ({
   ok: 0,
   'dead-lettered': 0,
+  cancelled: 0,
   retried: 0,
   'handed-over': 0,
   error: 0,

@@ -1,7 +1,7 @@
 import type { Reply } from '../messages/types.js';
 import { colorCodeFor, GREEN, paint, RED } from './colors.js';
 import { LineSplitter } from './line-splitter.js';
-import { summarizeListing } from './result-summary.js';
+import { summarizeCancel, summarizeListing } from './result-summary.js';
 
 export type OutputFormat = 'text' | 'json';
 export type StreamName = 'stdout' | 'stderr';
@@ -96,7 +96,7 @@ export function textResultLine(reply: Reply, durationMs: number, color = false):
       ? `exited with code ${reply.ExitCode}`
       : hosts !== undefined
         ? `engines ${hosts}`
-        : (summarizeListing(reply) ?? DONE[reply.Dockercmd ?? ''] ?? 'done');
+        : (summarizeListing(reply) ?? summarizeCancel(reply) ?? DONE[reply.Dockercmd ?? ''] ?? 'done');
   return `${subject}: ${what} in ${seconds}\n`;
 }
 

@@ -205,7 +205,7 @@ describe('broker URLs and start-up', () => {
       expect(body).toMatchObject({ Status: 'ok', ExitCode: 0 });
     } finally {
       await worker.stop();
-      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`, `${queue}.handover`);
+      await broker.deleteWorkerQueues(queue);
       await broker.close();
     }
   });
@@ -234,7 +234,7 @@ describe('broker URLs and start-up', () => {
       await worker.stop();
       await left.remove({ force: true });
       const broker = await TestBroker.connect(amqpUrl);
-      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`, `${queue}.handover`);
+      await broker.deleteWorkerQueues(queue);
       await broker.close();
     }
   });

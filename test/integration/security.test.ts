@@ -265,7 +265,7 @@ describe('policy at start-up', () => {
     } finally {
       await worker.stop();
       await removeContainers([dockerClient(hostA)], queue, [name]);
-      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`, `${queue}.handover`);
+      await broker.deleteWorkerQueues(queue);
       await broker.close();
     }
   });
@@ -284,7 +284,7 @@ describe('policy at start-up', () => {
     await worker.stop();
     expect(worker.stderr).toContain('no --allow-image rule: every image is allowed');
     const broker = await TestBroker.connect(amqpUrl);
-    await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`, `${queue}.handover`);
+    await broker.deleteWorkerQueues(queue);
     await broker.close();
   });
 });
@@ -324,7 +324,7 @@ describe('amqps://', () => {
       expect(body).toMatchObject({ Status: 'ok', Stdout: 'over tls\n' });
     } finally {
       await worker.stop();
-      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`, `${queue}.handover`);
+      await broker.deleteWorkerQueues(queue);
       await broker.close();
     }
   });

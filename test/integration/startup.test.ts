@@ -104,7 +104,7 @@ describe('start-up', () => {
       await expect(broker.channel.checkQueue(`${queue}.dead`)).resolves.toBeTruthy();
     } finally {
       await worker.stop();
-      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`, `${queue}.handover`);
+      await broker.deleteWorkerQueues(queue);
       await broker.close();
       await removeContainers([dockerClient(hostA)], queue);
     }
@@ -164,7 +164,7 @@ describe('start-up', () => {
       expect(typeof result?.DurationMs).toBe('number');
     } finally {
       await worker.stop();
-      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`, `${queue}.handover`);
+      await broker.deleteWorkerQueues(queue);
       await broker.close();
     }
   });
@@ -197,7 +197,7 @@ describe('start-up', () => {
       expect(copy.content.toString()).toBe('not json');
     } finally {
       await worker.stop();
-      await broker.deleteQueues(queue, replies, dead, `${queue}.retry`, `${queue}.handover`);
+      await broker.deleteWorkerQueues(queue, replies, dead);
       await broker.close();
     }
   });

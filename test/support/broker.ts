@@ -114,6 +114,12 @@ export class TestBroker {
     for (const queue of queues) await this.channel.deleteQueue(queue).catch(() => undefined);
   }
 
+  /** Deletes the queues a worker on `queue` declares (and the named others): the test's own, when it is done. */
+  async deleteWorkerQueues(queue: string, ...others: string[]): Promise<void> {
+    const suffixes = ['', '.replies', '.dead', '.retry', '.handover', '.cancels'];
+    await this.deleteQueues(...suffixes.map((suffix) => `${queue}${suffix}`), ...others);
+  }
+
   async close(): Promise<void> {
     await this.connection.close().catch(() => undefined);
   }

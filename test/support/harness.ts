@@ -53,13 +53,7 @@ export async function startHarness(
       await worker.stop();
       await removeContainers([engines.a, engines.b], queue, extraContainers);
       // n.b. the harness's broker client may have been replaced (a fault test restarts the broker).
-      await harness.broker.deleteQueues(
-        queue,
-        `${queue}.replies`,
-        `${queue}.dead`,
-        `${queue}.retry`,
-        `${queue}.handover`,
-      );
+      await harness.broker.deleteWorkerQueues(queue);
       await harness.broker.close();
     },
   };

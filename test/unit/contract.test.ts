@@ -37,12 +37,16 @@ describe('the contract', () => {
   it('documents every error code, with what happens to the message, in the table of docs/messages.md', () => {
     const readme = readFileSync(new URL('docs/messages.md', root), 'utf8');
     const rows = [
-      ...readme.matchAll(/^\| `(\w+)` \| (reply \+ dead-letter|retry, then reply \+ dead-letter) \|/gm),
+      ...readme.matchAll(
+        /^\| `(\w+)` \| (reply \+ dead-letter|retry, then reply \+ dead-letter|reply, not dead-lettered) \|/gm,
+      ),
     ].map((m) => [m[1], m[2]]);
-    const expected = Object.entries(ERROR_CODES).map(([code, { disposition }]) => [
-      code,
-      disposition === 'dead-letter' ? 'reply + dead-letter' : 'retry, then reply + dead-letter',
-    ]);
+    const described = {
+      'dead-letter': 'reply + dead-letter',
+      retry: 'retry, then reply + dead-letter',
+      reply: 'reply, not dead-lettered',
+    } as const;
+    const expected = Object.entries(ERROR_CODES).map(([code, { disposition }]) => [code, described[disposition]]);
     expect(rows.sort()).toEqual(expected.sort());
   });
 

@@ -13,6 +13,9 @@ const TABLE: [outcome: 'ok' | ErrorCode, attempt: number, live: boolean, fate: D
   ['InvalidMessage', 1, true, { kind: 'reply-and-dead-letter' }],
   ['ContainerNotFound', 1, true, { kind: 'reply-and-dead-letter' }],
   ['Timeout', 1, true, { kind: 'reply-and-dead-letter' }],
+  // A cancelled message: the error reply, then the ack, and no dead-letter copy (it did what its sender asked for).
+  ['Cancelled', 1, true, { kind: 'reply' }],
+  ['Cancelled', 3, true, { kind: 'reply' }],
   // A transient failure: a copy to the retry queue as the next attempt, then the ack, while attempts remain…
   ['DockerUnavailable', 1, true, { kind: 'retry', nextAttempt: 2 }],
   ['DockerUnavailable', MAX_RETRIES, true, { kind: 'retry', nextAttempt: MAX_RETRIES + 1 }],
@@ -22,6 +25,7 @@ const TABLE: [outcome: 'ok' | ErrorCode, attempt: number, live: boolean, fate: D
   // that redelivery, which is answered with it; a transient failure is tried afresh.
   ['ok', 1, false, { kind: 'keep' }],
   ['Conflict', 2, false, { kind: 'keep' }],
+  ['Cancelled', 1, false, { kind: 'keep' }],
   ['DockerUnavailable', 1, false, { kind: 'redeliver' }],
   ['DockerUnavailable', MAX_RETRIES + 1, false, { kind: 'redeliver' }],
 ];
@@ -43,7 +47,8 @@ describe('the fate of a delivery (decide)', () => {
     '%s: its disposition in the code table decides, as the docs say',
     (_code, { disposition }) => {
       const fate = decide({ outcome: disposition, attempt: 1, maxRetries: MAX_RETRIES, live: true });
-      expect(fate.kind).toBe(disposition === 'retry' ? 'retry' : 'reply-and-dead-letter');
+      const expected = { retry: 'retry', 'dead-letter': 'reply-and-dead-letter', reply: 'reply' } as const;
+      expect(fate.kind).toBe(expected[disposition]);
     },
   );
 

@@ -49,7 +49,15 @@ describe('activity', () => {
         stderr: '',
       },
     ]);
-    expect(activity.totals).toEqual({ received: 1, ok: 1, 'dead-lettered': 0, retried: 0, 'handed-over': 0, error: 0 });
+    expect(activity.totals).toEqual({
+      received: 1,
+      ok: 1,
+      'dead-lettered': 0,
+      cancelled: 0,
+      retried: 0,
+      'handed-over': 0,
+      error: 0,
+    });
   });
 
   it('keeps a bounded number of recent results, newest first, with only the first lines of output', () => {
@@ -104,7 +112,14 @@ describe('throughput', () => {
     const series = t.series(125_000);
     expect(series).toHaveLength(6);
     expect(series.map((b) => b.start)).toEqual([70_000, 80_000, 90_000, 100_000, 110_000, 120_000]);
-    expect(series[3]!.counts).toEqual({ ok: 2, 'dead-lettered': 0, retried: 0, 'handed-over': 0, error: 0 });
+    expect(series[3]!.counts).toEqual({
+      ok: 2,
+      'dead-lettered': 0,
+      cancelled: 0,
+      retried: 0,
+      'handed-over': 0,
+      error: 0,
+    });
     expect(series[4]!.counts['dead-lettered']).toBe(1);
     expect(series.reduce((n, b) => n + b.counts.ok, 0)).toBe(2);
   });
@@ -122,7 +137,7 @@ describe('the status document', () => {
         { messageId: 'old', command: 'stop', image: undefined, host: 'a', container: 'web', receivedAt: 4000 },
       ],
       recent: [],
-      totals: { received: 2, ok: 0, 'dead-lettered': 0, retried: 0, 'handed-over': 0, error: 0 },
+      totals: { received: 2, ok: 0, 'dead-lettered': 0, cancelled: 0, retried: 0, 'handed-over': 0, error: 0 },
       throughput: { bucketMs: 10_000, buckets: [] },
     });
     expect(doc.inProgress.map((j) => [j.messageId, j.runningForMs])).toEqual([

@@ -1,0 +1,90 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { classifyDockerError } from '../docker/classify.js';
+import { registerWait } from '../docker/container-io.js';
+import type { EarlierContainer } from '../docker/pool.js';
+import type { CancelMessage } from '../messages/types.js';
+import type { CommandContext, CommandHandler, CommandResult } from './context.js';
+import { statusOf } from './locate.js';
+import { DEFAULT_STOP_SECONDS } from './stop.js';
+
+/** States of a container that a cancel stops. */
+const LIVE_STATES = new Set(['created', 'running', 'paused', 'restarting']);
+
+/**
+ * How long the worker running a cancelled job has to stop its container before the cancel stops it itself (a run
+ * that nobody follows: a detached run, or one whose worker died and whose redelivery has not come yet).
+ */
+export const OWNER_GRACE_MS = 3000;
+
+/**
+ * `cancel`: tells every worker on the queue (the cancel stream), so the message is answered Cancelled wherever it is
+ * or comes; then finds the message's containers on every engine and waits until those that run have stopped (their
+ * worker stops them; after OWNER_GRACE_MS the cancel stops one itself). The reply names what was stopped
+ * (`Cancelled`), or says `Pending`: nothing ran, and the message is refused when it comes.
+ */
+export const cancel: CommandHandler<CancelMessage> = async (message, ctx) => {
+  const timeSeconds = message.Options?.Time ?? DEFAULT_STOP_SECONDS;
+  const warnings: string[] = [];
+  const shared = await ctx.publishCancel({ messageId: message.MessageId, timeSeconds });
+  if (!shared)
+    warnings.push(
+      'the cancel stream is unavailable (it needs RabbitMQ 3.9 or newer): only this worker learned of the cancel',
+    );
+  const { found, unreachable } = await ctx.pool.containersOf(message.MessageId, ctx.queue, ctx.requestTimeoutMs);
+  for (const failure of unreachable)
+    warnings.push(`${failure.message}: a container of the message may run there, and stops when its worker learns`);
+  const live = found.filter((c) => LIVE_STATES.has(c.state));
+  ctx.log.info(
+    { cancelled: message.MessageId, running: live.map((c) => `${c.engine.id}/${c.name ?? c.id.slice(0, 12)}`) },
+    live.length > 0
+      ? 'cancel: stopping the message’s containers'
+      : 'cancel: nothing of it runs; it is refused when it comes',
+  );
+  await Promise.all(live.map((c) => stopOnceIdle(c, timeSeconds, ctx)));
+  const result: CommandResult =
+    live.length > 0
+      ? {
+          Cancelled: live.map((c) => ({
+            Host: c.engine.id,
+            Container: { Id: c.id, ...(c.name === undefined ? {} : { Name: c.name }) },
+          })),
+        }
+      : { Pending: true };
+  if (warnings.length > 0) result.Warnings = warnings;
+  return result;
+};
+
+/** Waits for a container's own worker to stop it; after the grace, stops it here. Gone or stopped: done. */
+async function stopOnceIdle(found: EarlierContainer, timeSeconds: number, ctx: CommandContext): Promise<void> {
+  const container = found.engine.docker.getContainer(found.id);
+  const grace = new AbortController();
+  try {
+    const { exitCode } = await registerWait(container, 'not-running', grace.signal);
+    // n.b. a wait that fails (the container removed by its run meanwhile) also means it no longer runs.
+    const stopped = await Promise.race([
+      exitCode.then(
+        () => true,
+        () => true,
+      ),
+      sleep(OWNER_GRACE_MS, false),
+    ]);
+    if (stopped) return;
+    grace.abort();
+    ctx.log.info(
+      { host: found.engine.id, container: found.id },
+      'cancel: its worker did not stop it: stopping it here',
+    );
+    // n.b. the engine answers once the container has stopped: up to t seconds, then the kill.
+    await container.stop({
+      t: timeSeconds,
+      abortSignal: AbortSignal.timeout(timeSeconds * 1000 + ctx.requestTimeoutMs),
+    });
+  } catch (err) {
+    const status = statusOf(err);
+    // 304: not running any more; 404: gone (removed by its run). Both are what the cancel wants.
+    if (status === 304 || status === 404) return;
+    throw classifyDockerError(err, 'stop', found.engine.id, { container: { Id: found.id, Name: found.name } });
+  } finally {
+    grace.abort();
+  }
+}
