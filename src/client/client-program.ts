@@ -12,7 +12,20 @@ function positiveSeconds(value: string): number {
   return n;
 }
 
-/** `docker-dispatch send …` and `docker-dispatch validate …`: parses `argv` and resolves with the exit code. */
+/** While it is subscribed, Ctrl-C (SIGINT) calls `handler` instead of ending the process. */
+function onInterrupt(handler: () => void): () => void {
+  process.on('SIGINT', handler);
+  return () => void process.off('SIGINT', handler);
+}
+
+function wholeSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < 0 || n > 86_400)
+    throw new InvalidArgumentError('expected a whole number of seconds from 0 to 86400.');
+  return n;
+}
+
+/** `docker-dispatch send|cancel|validate …`: parses `argv` and resolves with the exit code. */
 export async function runClient(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
   const write = (text: string) => void process.stdout.write(text);
@@ -34,6 +47,10 @@ export async function runClient(argv: readonly string[]): Promise<number> {
       positiveSeconds,
     )
     .option('--no-wait', 'publish and print the message id, without waiting for the reply')
+    .option(
+      '--no-stream',
+      "don't ask for an attached run's live output (it is then printed from the reply, at the end)",
+    )
     .addOption(new Option('--json', 'print JSON lines (as the worker with --output json)'))
     .option(
       '--templates <dir>',
@@ -43,7 +60,15 @@ export async function runClient(argv: readonly string[]): Promise<number> {
       async (
         amqpUrl: string,
         source: string | undefined,
-        opts: { queue: string; exchange?: string; timeout?: number; wait: boolean; json?: boolean; templates?: string },
+        opts: {
+          queue: string;
+          exchange?: string;
+          timeout?: number;
+          wait: boolean;
+          stream: boolean;
+          json?: boolean;
+          templates?: string;
+        },
       ) => {
         exitCode = await send({
           amqpUrl,
@@ -52,8 +77,52 @@ export async function runClient(argv: readonly string[]): Promise<number> {
           exchange: opts.exchange,
           timeoutSeconds: opts.timeout,
           wait: opts.wait,
+          stream: opts.stream,
+          onInterrupt,
           output: opts.json ? 'json' : 'text',
           templates: templatesFrom(opts.templates),
+          write,
+          writeError,
+        });
+      },
+    );
+  program
+    .command('cancel')
+    .description(
+      'Cancel a message by its id: a run in progress is stopped, one not yet carried out is refused when it comes. ' +
+        "Waits for the cancel's reply and prints it.",
+    )
+    .argument('<amqpUrl>', 'RabbitMQ URL, amqp://user:password@host:5672/vhost')
+    .argument('<messageId>', "the message's message_id (else correlation_id), as its reply's MessageId")
+    .option('-q, --queue <name>', 'queue the worker consumes (the one the message was sent to)', DEFAULT_QUEUE)
+    .option('--exchange <name>', 'publish to this exchange with the queue name as routing key')
+    .option(
+      '--time <seconds>',
+      'seconds a running container gets between SIGTERM and SIGKILL (default 10)',
+      wholeSeconds,
+    )
+    .option('--timeout <seconds>', "give up waiting for the cancel's reply after this long (exit 124)", positiveSeconds)
+    .option('--no-wait', 'publish the cancel without waiting for its reply')
+    .addOption(new Option('--json', 'print JSON lines (as the worker with --output json)'))
+    .action(
+      async (
+        amqpUrl: string,
+        messageId: string,
+        opts: { queue: string; exchange?: string; time?: number; timeout?: number; wait: boolean; json?: boolean },
+      ) => {
+        const message = {
+          Dockercmd: 'cancel',
+          MessageId: messageId,
+          ...(opts.time === undefined ? {} : { Options: { Time: opts.time } }),
+        };
+        exitCode = await send({
+          amqpUrl,
+          source: JSON.stringify(message),
+          queue: opts.queue,
+          exchange: opts.exchange,
+          timeoutSeconds: opts.timeout,
+          wait: opts.wait,
+          output: opts.json ? 'json' : 'text',
           write,
           writeError,
         });

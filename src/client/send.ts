@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type ConsumeMessage } from 'amqplib';
+import { setLongTimeout } from '../long-timer.js';
 import { parseMessage } from '../messages/parse.js';
 import type { Templates } from '../messages/templates.js';
-import type { Reply } from '../messages/types.js';
-import { createOutput, type OutputFormat } from '../output/output.js';
+import type { CommandMessage, Reply, RunOutput } from '../messages/types.js';
+import { createOutput, type Output, type OutputFormat } from '../output/output.js';
 import { addSecret, redact, redactUrl } from '../redact.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { LivePrinter } from './live-printer.js';
 import { readMessage } from './read-message.js';
 
 export interface SendOptions {
@@ -18,6 +20,16 @@ export interface SendOptions {
   /** Seconds to wait for the reply; absent: as long as it takes. */
   timeoutSeconds: number | undefined;
   wait: boolean;
+  /**
+   * Ask for the live output of an attached run (Options.Stream) and print it as it comes.
+   * @default true
+   */
+  stream?: boolean;
+  /**
+   * Subscribes to the user's interrupts (Ctrl-C) while waiting for the reply: the first cancels the message and waits
+   * for its reply (exit 130), the second gives up waiting at once (exit 130). Returns the unsubscribe.
+   */
+  onInterrupt?: (handler: () => void) => () => void;
   /** Templates to check a message naming one against, as the worker will; absent: none. */
   templates?: Templates;
   output: OutputFormat;
@@ -27,6 +39,9 @@ export interface SendOptions {
 
 /** Longest wait for the broker to accept the connection. */
 const CONNECT_TIMEOUT_MS = 10_000;
+
+/** The exit code after an interrupt (Ctrl-C), as a shell reports SIGINT. */
+export const EXIT_INTERRUPTED = 130;
 
 /**
  * `docker-dispatch send`: validates the message locally (nothing is published when it is invalid), publishes it with
@@ -47,6 +62,7 @@ export async function send(options: SendOptions): Promise<number> {
   const parsed = parseMessage(read.body, { templates: options.templates });
   if (!parsed.ok)
     return fail(EXIT.invalid, `${read.from}: ${parsed.error.code}: ${parsed.error.message} (nothing was sent)`);
+  const body = options.wait && options.stream !== false ? withStream(read.body, parsed.message) : read.body;
 
   try {
     const password = new URL(options.amqpUrl).password;
@@ -63,7 +79,7 @@ export async function send(options: SendOptions): Promise<number> {
   // n.b. the broker closing the channel or the connection is reported by exchange(), not thrown as an 'error' event.
   connection.on('error', () => undefined);
   try {
-    return await exchange(connection, read.body, options, fail);
+    return await exchange(connection, body, options, fail);
   } catch (err) {
     return fail(EXIT.errorReply, (err as Error).message);
   } finally {
@@ -89,6 +105,8 @@ async function exchange(
   lost.catch(() => undefined); // n.b. only awaited while waiting for the reply
   const messageId = randomUUID();
   const correlationId = randomUUID();
+  const output = createOutput(options.output, options.write);
+  const live = new LivePrinter(output, (text) => options.writeError(`docker-dispatch: ${text}\n`));
   let replyTo: string | undefined;
   let reply: Promise<Reply> | undefined;
   if (options.wait) {
@@ -98,8 +116,10 @@ async function exchange(
       void channel.consume(
         replyTo!,
         (msg: ConsumeMessage | null) => {
-          if (msg && msg.properties.correlationId === correlationId)
-            resolve(JSON.parse(msg.content.toString('utf8')) as Reply);
+          if (!msg || msg.properties.correlationId !== correlationId) return;
+          const content = JSON.parse(msg.content.toString('utf8')) as unknown;
+          if (msg.properties.type === 'run.output') live.print(content as RunOutput);
+          else resolve(content as Reply);
         },
         { noAck: true },
       );
@@ -108,14 +128,15 @@ async function exchange(
   let returned = false;
   channel.on('return', () => (returned = true));
   const sentAt = performance.now();
-  channel.publish(options.exchange ?? '', options.queue, body, {
-    persistent: true,
-    mandatory: true,
-    contentType: 'application/json',
-    messageId,
-    correlationId,
-    ...(replyTo === undefined ? {} : { replyTo }),
-  });
+  const publish = (content: Buffer, properties: { messageId: string; correlationId: string }) =>
+    channel.publish(options.exchange ?? '', options.queue, content, {
+      persistent: true,
+      mandatory: true,
+      contentType: 'application/json',
+      ...properties,
+      ...(replyTo === undefined ? {} : { replyTo }),
+    });
+  publish(body, { messageId, correlationId });
   try {
     await channel.waitForConfirms();
   } catch (err) {
@@ -134,15 +155,27 @@ async function exchange(
     return EXIT.ok;
   }
   const timeoutMs = options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000;
-  let timer: NodeJS.Timeout | undefined;
-  let answer: Reply | undefined;
+  let timer: { clear(): void } | undefined;
+  // Ctrl-C: the first cancels the message (and waits for its reply), the second gives up waiting.
+  let interrupted = false;
+  let giveUp!: () => void;
+  const gaveUp = new Promise<'interrupted'>((resolve) => (giveUp = () => resolve('interrupted')));
+  const stopListening = options.onInterrupt?.(() => {
+    if (interrupted) return giveUp();
+    interrupted = true;
+    options.writeError(`docker-dispatch: cancelling message ${messageId} (Ctrl-C again to stop waiting)\n`);
+    const cancel = { Dockercmd: 'cancel', MessageId: messageId };
+    publish(Buffer.from(JSON.stringify(cancel)), { messageId: randomUUID(), correlationId: randomUUID() });
+  });
+  let answer: Reply | 'interrupted' | undefined;
   try {
     answer = await Promise.race([
       reply,
       lost,
+      gaveUp,
       ...(timeoutMs === undefined
         ? []
-        : [new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]),
+        : [new Promise<undefined>((resolve) => (timer = setLongTimeout(() => resolve(undefined), timeoutMs)))]),
     ]);
   } catch (err) {
     throw new Error(
@@ -150,21 +183,40 @@ async function exchange(
         `(${(err as Error).message}); it was sent and may still be carried out`,
     );
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
+    stopListening?.();
+    live.end();
   }
+  if (answer === 'interrupted') return fail(EXIT_INTERRUPTED, `stopped waiting for message ${messageId}`);
   if (!answer)
     return fail(
       EXIT.timeout,
       `no reply within ${options.timeoutSeconds} s (message ${messageId}); it may still be carried out`,
     );
-  print(answer, performance.now() - sentAt, options);
-  return exitCodeFor(answer);
+  print(answer, performance.now() - sentAt, output, live.received);
+  return interrupted ? EXIT_INTERRUPTED : exitCodeFor(answer);
 }
 
-/** The reply's output and result, in the worker's text or JSON forms. */
-function print(reply: Reply, durationMs: number, options: SendOptions): void {
-  const output = createOutput(options.output, options.write);
-  // A run's output, or each instance's of an Instances run.
+/**
+ * The message with Options.Stream added, for a run whose stdout or stderr is attached and that does not say itself:
+ * its output is then printed as it comes.
+ */
+function withStream(body: Buffer, message: CommandMessage): Buffer {
+  if (message.Dockercmd !== 'run' || message.Options?.Stream !== undefined) return body;
+  const attach = message.Options?.Attach ?? [];
+  if (!attach.includes('STDOUT') && !attach.includes('STDERR')) return body;
+  const sent = JSON.parse(body.toString('utf8')) as { Options?: Record<string, unknown> };
+  return Buffer.from(JSON.stringify({ ...sent, Options: { ...sent.Options, Stream: true } }));
+}
+
+/** The reply's output (unless it was printed live) and result, in the worker's text or JSON forms. */
+function print(reply: Reply, durationMs: number, output: Output, printedLive: boolean): void {
+  if (!printedLive) printOutput(reply, output);
+  output.result(reply, durationMs);
+}
+
+/** A run's output, or each instance's of an Instances run, from its reply. */
+function printOutput(reply: Reply, output: Output): void {
   const runs = [
     { ...reply, ref: reply.Container },
     ...(reply.Containers ?? []).map((instance) => ({ ...instance, ref: { Id: instance.Id, Name: instance.Name } })),
@@ -183,5 +235,4 @@ function print(reply: Reply, durationMs: number, options: SendOptions): void {
       sink.end();
     }
   }
-  output.result(reply, durationMs);
 }

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage, type Options } from 'amqplib';
 import { loadSchemas } from '../../src/messages/schemas.js';
-import type { Reply } from '../../src/messages/types.js';
+import type { Reply, RunOutput } from '../../src/messages/types.js';
+
+/** A live output message (Options.Stream) as received, with when it arrived (ms since the epoch). */
+export interface ReceivedOutput {
+  body: RunOutput;
+  properties: ConsumeMessage['properties'];
+  receivedAt: number;
+}
 
 /** A reply as received, with its AMQP properties. */
 export interface ReceivedReply {
@@ -18,6 +25,10 @@ export class TestBroker {
   private readonly pending = new Map<string, (reply: ReceivedReply) => void>();
   private readonly early = new Map<string, ReceivedReply>();
   readonly invalidReplies: unknown[] = [];
+  /** Output messages (AMQP type run.output) received, by correlation id, in arrival order. */
+  readonly outputs = new Map<string, ReceivedOutput[]>();
+  /** Output messages that do not validate against schemas/output.schema.json. */
+  readonly invalidOutputs: unknown[] = [];
 
   private constructor(
     private readonly connection: ChannelModel,
@@ -43,11 +54,22 @@ export class TestBroker {
   }
 
   private receive(msg: ConsumeMessage): void {
+    if (msg.properties.type === 'run.output') return this.receiveOutput(msg);
     const reply = { body: TestBroker.parseReply(msg.content, this.invalidReplies), properties: msg.properties };
     const id = msg.properties.correlationId as string;
     const waiter = this.pending.get(id);
     if (waiter) waiter(reply);
     else this.early.set(id, reply);
+  }
+
+  private receiveOutput(msg: ConsumeMessage): void {
+    const body = JSON.parse(msg.content.toString('utf8')) as RunOutput;
+    const { validate } = loadSchemas().output;
+    if (!validate(body)) this.invalidOutputs.push({ body, errors: validate.errors });
+    const id = msg.properties.correlationId as string;
+    const list = this.outputs.get(id) ?? [];
+    list.push({ body, properties: msg.properties, receivedAt: Date.now() });
+    this.outputs.set(id, list);
   }
 
   /** Publishes a raw body (string or object) to `queue`. */

@@ -10,21 +10,25 @@ export class WorkerProcess {
   readonly exited: Promise<number | null>;
 
   private constructor(readonly child: ChildProcess) {
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   }
 
-  /** Runs the CLI with `args` and resolves once it consumes (or rejects with its stderr if it exits first). */
-  static async start(args: string[], timeoutMs = 30_000): Promise<WorkerProcess> {
-    const worker = WorkerProcess.spawn(args);
+  /**
+   * Runs the CLI with `args` and resolves once it consumes (or rejects with its stderr if it exits first).
+   * `discardStdout`: for a flood of output the test does not read (stdout is then not kept).
+   */
+  static async start(args: string[], timeoutMs = 30_000, { discardStdout = false } = {}): Promise<WorkerProcess> {
+    const worker = WorkerProcess.spawn(args, { discardStdout });
     await worker.waitFor(() => worker.stderr.includes('"msg":"consuming from'), timeoutMs);
     return worker;
   }
 
   /** Runs the CLI with `args` without waiting for anything. */
-  static spawn(args: string[]): WorkerProcess {
-    return new WorkerProcess(spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  static spawn(args: string[], { discardStdout = false } = {}): WorkerProcess {
+    const stdio = ['ignore', discardStdout ? 'ignore' : 'pipe', 'pipe'] as const;
+    return new WorkerProcess(spawn(process.execPath, [BIN, ...args], { stdio: [...stdio] }));
   }
 
   /** Resolves when `condition()` holds; rejects if the worker exits first or the time runs out. */
