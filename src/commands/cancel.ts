@@ -17,20 +17,21 @@ const LIVE_STATES = new Set(['created', 'running', 'paused', 'restarting']);
 export const OWNER_GRACE_MS = 3000;
 
 /**
- * `cancel`: tells every worker on the queue (the cancel stream), so the message is answered Cancelled wherever it is
- * or comes; then finds the message's containers on every engine and waits until those that run have stopped (their
+ * `cancel`: finds the message's containers on every engine; tells every worker on the queue (the cancel stream), so
+ * the message is answered Cancelled wherever it is or comes; then waits until the containers that ran have stopped (their
  * worker stops them; after OWNER_GRACE_MS the cancel stops one itself). The reply names what was stopped
  * (`Cancelled`), or says `Pending`: nothing ran, and the message is refused when it comes.
  */
 export const cancel: CommandHandler<CancelMessage> = async (message, ctx) => {
   const timeSeconds = message.Options?.Time ?? DEFAULT_STOP_SECONDS;
   const warnings: string[] = [];
+  // n.b. what runs is looked up first: the cancel stops it at once where this worker runs it.
+  const { found, unreachable } = await ctx.pool.containersOf(message.MessageId, ctx.queue, ctx.requestTimeoutMs);
   const shared = await ctx.publishCancel({ messageId: message.MessageId, timeSeconds });
   if (!shared)
     warnings.push(
       'the cancel stream is unavailable (it needs RabbitMQ 3.9 or newer): only this worker learned of the cancel',
     );
-  const { found, unreachable } = await ctx.pool.containersOf(message.MessageId, ctx.queue, ctx.requestTimeoutMs);
   for (const failure of unreachable)
     warnings.push(`${failure.message}: a container of the message may run there, and stops when its worker learns`);
   const live = found.filter((c) => LIVE_STATES.has(c.state));
