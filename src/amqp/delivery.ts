@@ -1,7 +1,14 @@
 import type { ConsumeMessage } from 'amqplib';
 import type { DispatchError } from '../errors.js';
 import type { Reply } from '../messages/types.js';
-import { attemptOf, DELIVERY_COUNT_HEADER, HANDOVER_HEADER, type Publisher } from './publisher.js';
+import {
+  ATTEMPTS_HEADER,
+  attemptOf,
+  DELIVERY_COUNT_HEADER,
+  EXIT_CODE_RETRIES_HEADER,
+  HANDOVER_HEADER,
+  type Publisher,
+} from './publisher.js';
 
 /** The connection a delivery came on, as the session keeps it. */
 export interface DeliveryLink {
@@ -30,6 +37,10 @@ export class Delivery {
   readonly deliveryCount: number;
   /** A copy handed over by a worker whose delivery reached its ack deadline. */
   readonly handedOver: boolean;
+  /** Of the attempts before this one, how many were retries by exit code (Options.Retry); the rest were transient. */
+  readonly exitCodeRetries: number;
+  /** The attempts header of a run retried by exit code (raw: the delivery pipeline reads it). */
+  readonly attemptsHeader: unknown;
 
   constructor(
     readonly message: ConsumeMessage,
@@ -40,6 +51,9 @@ export class Delivery {
     const count = Number(headers[DELIVERY_COUNT_HEADER] ?? 0);
     this.deliveryCount = Number.isSafeInteger(count) && count > 0 ? count : 0;
     this.handedOver = headers[HANDOVER_HEADER] !== undefined;
+    const retries = Number(headers[EXIT_CODE_RETRIES_HEADER] ?? 0);
+    this.exitCodeRetries = Number.isSafeInteger(retries) && retries > 0 && retries < this.attempt ? retries : 0;
+    this.attemptsHeader = headers[ATTEMPTS_HEADER];
   }
 
   /** Its connection is still the current one: it can be settled, and its copies published. */
@@ -72,9 +86,15 @@ export class Delivery {
     return this.publishing((p) => p.deadLetter(this.message, error));
   }
 
-  /** Publishes a confirmed copy to the retry queue as attempt `attempt + 1`. */
+  /** Publishes a confirmed copy to the retry queue as attempt `attempt + 1`, after a transient failure. */
   retry(error: DispatchError): Promise<void> {
     return this.publishing((p) => p.retry(this.message, this.attempt + 1, error));
+  }
+
+  /** Publishes a confirmed copy to the retry queue as attempt `attempt + 1`, for a run's listed exit code. */
+  retryByExitCode(reason: { code: string; message: string }, attempts: unknown[]): Promise<void> {
+    const byExitCode = { attempts, retries: this.exitCodeRetries + 1 };
+    return this.publishing((p) => p.retry(this.message, this.attempt + 1, reason, byExitCode));
   }
 
   /** Publishes a confirmed copy to the handover queue, with `messageId` if it has no identity (Publisher.handOver). */

@@ -126,21 +126,36 @@ export class Publisher {
   }
 
   /**
-   * Puts a copy of a message that failed transiently on the retry queue, where it waits out the queue's TTL and is
-   * dead-lettered back to the command queue as attempt `attempt`.
+   * Puts a copy of a message on the retry queue, where it waits out the queue's TTL and is dead-lettered back to the
+   * command queue as attempt `attempt`: after a transient failure (`reason` its error), or a run's exit code that
+   * Options.Retry lists (`byExitCode`: the attempts so far, and the count of such retries, in their headers).
    */
-  retry(message: Message, attempt: number, error: DispatchError): Promise<void> {
+  retry(
+    message: Message,
+    attempt: number,
+    reason: { code: string; message: string },
+    byExitCode?: { attempts: unknown[]; retries: number },
+  ): Promise<void> {
     return this.publish(
       this.names.retryQueue,
       message.content,
       copyOf(message, {
         [ATTEMPT_HEADER]: attempt,
-        'x-dispatch-last-error-code': error.code,
-        'x-dispatch-last-error-message': error.message.slice(0, MAX_HEADER_CHARS),
+        'x-dispatch-last-error-code': reason.code,
+        'x-dispatch-last-error-message': reason.message.slice(0, MAX_HEADER_CHARS),
+        ...(byExitCode
+          ? { [ATTEMPTS_HEADER]: JSON.stringify(byExitCode.attempts), [EXIT_CODE_RETRIES_HEADER]: byExitCode.retries }
+          : {}),
       }),
     );
   }
 }
+
+/** Header listing the attempts of a run retried by its exit code (Options.Retry), as JSON, oldest first. */
+export const ATTEMPTS_HEADER = 'x-dispatch-attempts';
+
+/** Header counting the retries by exit code among the attempts (the rest were transient failures). */
+export const EXIT_CODE_RETRIES_HEADER = 'x-dispatch-exit-code-retries';
 
 /** Header counting the hand-overs of a message (absent on one never handed over). */
 export const HANDOVER_HEADER = 'x-dispatch-handovers';

@@ -41,6 +41,12 @@ export class LivePrinter {
     sink.write(Buffer.from(message.Data));
   }
 
+  /** An attempt ended and is retried (Options.Retry): the next attempt's output starts again at Seq 1. */
+  nextAttempt(): void {
+    this.end();
+    this.lastSeq = 0;
+  }
+
   /** Prints what is left of each stream (a last line without a newline). */
   end(): void {
     for (const sink of this.sinks.values()) sink.end();

@@ -3,7 +3,7 @@ import amqp, { type ConsumeMessage } from 'amqplib';
 import { setLongTimeout } from '../long-timer.js';
 import { parseMessage } from '../messages/parse.js';
 import type { Templates } from '../messages/templates.js';
-import type { CommandMessage, Reply, RunOutput } from '../messages/types.js';
+import type { CommandMessage, Reply, RunAttempt, RunOutput } from '../messages/types.js';
 import { createOutput, type Output, type OutputFormat } from '../output/output.js';
 import { addSecret, redact, redactUrl } from '../redact.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -119,7 +119,10 @@ async function exchange(
           if (!msg || msg.properties.correlationId !== correlationId) return;
           const content = JSON.parse(msg.content.toString('utf8')) as unknown;
           if (msg.properties.type === 'run.output') live.print(content as RunOutput);
-          else resolve(content as Reply);
+          else if (msg.properties.type === 'run.attempt') {
+            live.nextAttempt();
+            options.write(attemptLine(content as RunAttempt, options.output));
+          } else resolve(content as Reply);
         },
         { noAck: true },
       );
@@ -195,6 +198,14 @@ async function exchange(
     );
   print(answer, performance.now() - sentAt, output, live.received);
   return interrupted ? EXIT_INTERRUPTED : exitCodeFor(answer);
+}
+
+/** An attempt of a run retried by its exit code, as `send` prints it: `retry run job on a: attempt 1 exited with …`. */
+function attemptLine(attempt: RunAttempt, format: OutputFormat): string {
+  if (format === 'json') return `${JSON.stringify({ Type: 'Attempt', ...attempt })}\n`;
+  const name = attempt.Container.Name ?? attempt.Container.Id.slice(0, 12);
+  const instance = attempt.Instance === undefined ? '' : ` (instance ${attempt.Instance})`;
+  return `retry run ${name} on ${attempt.Host}${instance}: attempt ${attempt.Attempt} exited with code ${attempt.ExitCode}, retrying\n`;
 }
 
 /**

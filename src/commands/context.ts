@@ -4,6 +4,7 @@ import type { EnginePool } from '../docker/pool.js';
 import type { Policy } from '../policy/policy.js';
 import type { CommandResult } from '../messages/types.js';
 import type { Output, OutputSource, StreamName, StreamSink } from '../output/output.js';
+import type { RecordedAttempt } from '../delivery/exit-retry.js';
 import type { CancelRequest } from '../delivery/lease.js';
 
 /** What a command needs from the worker to carry out one message. */
@@ -48,8 +49,16 @@ export interface CommandContext {
    * once every instance has settled, unless the message is to be retried (the retry adopts them).
    */
   deferRemove?: boolean;
+  /**
+   * A run with Options.Retry: its attempts that ended with a listed exit code and were retried (the retry copy's
+   * header), oldest first. Their containers are not adopted; the next attempt is a fresh container. For an instance of
+   * an `Instances` run, its own attempts only.
+   */
+  earlierAttempts: RecordedAttempt[];
   /** An instance of a run with `Instances`: the run message's own id (its containers are labelled with it). */
   instanceOf?: string;
+  /** An instance of a run with `Instances`: which (1 to Instances), in its container's environment. */
+  instance?: number;
   /** A run's attached output published live (Options.Stream), besides stdout. */
   liveOutput?: { sink(source: OutputSource, stream: StreamName): StreamSink };
   /** Tells every worker on the queue of a cancel (the cancel stream); false when only this worker could be told. */

@@ -1,3 +1,4 @@
+import { decideExitRetry } from '../delivery/exit-retry.js';
 import { HandedOverError } from '../delivery/lease.js';
 import { DispatchError } from '../errors.js';
 import type { RunMessage } from '../messages/types.js';
@@ -44,6 +45,10 @@ export async function runInstances(
         messageId: `${ctx.messageId}-${n}`,
         identity: ctx.identity === undefined ? undefined : `${ctx.identity}-${n}`,
         instanceOf: ctx.messageId,
+        instance: n,
+        earlierAttempts: ctx.earlierAttempts
+          .filter((a) => a.Instance === n)
+          .map(({ Instance: _instance, ...attempt }) => attempt),
         log: ctx.log.child({ instance: n }),
         deferRemove,
       };
@@ -75,12 +80,17 @@ export async function runInstances(
       : ((o.reason as { partial?: CommandResult } | undefined)?.partial?.Warnings ?? []),
   );
   const first = failures[0];
-  const toBeRetried = first?.disposition === 'retry' && !ctx.lastAttempt;
+  // Retried instances (Options.Retry: a listed exit code) get a fresh container; the others' are adopted by the retry.
+  const retriedByExitCode = first ? [] : decideExitRetry(message, result, ctx.earlierAttempts).retried;
+  const toBeRetried = (first?.disposition === 'retry' && !ctx.lastAttempt) || retriedByExitCode.length > 0;
   if (!ctx.lease.commit()) throw new HandedOverError('handed over before the instances were answered');
-  if (deferRemove && !toBeRetried) {
-    const removed = await Promise.all(containers.filter((c) => c.Id !== '').map((c) => removeOne(c, ctx)));
-    warnings.push(...removed.filter((w): w is string => w !== undefined));
-  }
+  const toRemove = !deferRemove
+    ? []
+    : !toBeRetried
+      ? containers
+      : containers.filter((_, i) => retriedByExitCode.some((a) => a.Instance === i + 1));
+  const removed = await Promise.all(toRemove.filter((c) => c.Id !== '').map((c) => removeOne(c, ctx)));
+  warnings.push(...removed.filter((w): w is string => w !== undefined));
   if (warnings.length > 0) result.Warnings = warnings;
   if (!first) return result;
   throw new DispatchError(first.code, `${failures.length} of ${count} instances failed; the first: ${first.message}`, {

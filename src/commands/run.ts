@@ -14,6 +14,12 @@ import { findEarlierContainer } from './earlier-container.js';
 import { runInstances } from './run-instances.js';
 import { containerName, type CommandContext, type CommandHandler, type CommandResult } from './context.js';
 
+/** The environment variable that tells a run with Options.Retry which attempt it is (1 for the first). */
+export const ATTEMPT_ENV = 'DOCKER_DISPATCH_ATTEMPT';
+
+/** The environment variable that tells an instance of an Instances run which it is (1 to Instances). */
+export const INSTANCE_ENV = 'DOCKER_DISPATCH_INSTANCE';
+
 /** Seconds a timed-out container gets between SIGTERM and SIGKILL. */
 export const TIMEOUT_STOP_SECONDS = 10;
 
@@ -45,10 +51,14 @@ export const run: CommandHandler<RunMessage> = async (message, ctx) => {
     message,
     attach,
     attachOutput: attach.has('STDOUT') || attach.has('STDERR'),
-    waitForExit: attach.size > 0 || options.Remove === true || options.Timeout !== undefined,
+    waitForExit:
+      attach.size > 0 || options.Remove === true || options.Timeout !== undefined || options.Retry !== undefined,
     timeoutSeconds: options.Timeout,
   };
-  const earlier = await findEarlierContainer(ctx);
+  // n.b. the containers of attempts retried by their exit code are done with: the next attempt gets a fresh one.
+  const retried = new Set(ctx.earlierAttempts.filter((a) => a.Instance === undefined).map((a) => a.Container.Id));
+  const found = await findEarlierContainer(ctx);
+  const earlier = found && !retried.has(found.id) ? found : undefined;
   if (earlier && earlier.state !== 'created') {
     ctx.log.info(
       { host: earlier.engine.id, container: earlier.id, state: earlier.state },
@@ -295,12 +305,19 @@ export function createOptions(message: RunMessage, ctx: CommandContext, engine: 
   const options = message.Options ?? {};
   const attach = new Set(options.Attach ?? []);
   const { User, HostConfig } = ctx.policy.containerSettings(message);
+  // Options.Retry: which attempt this container is, so a job can tell a retry from a first try.
+  const attempt = ctx.earlierAttempts.filter((a) => a.Instance === undefined).length + 1;
+  const env = [
+    ...(options.Env ?? []),
+    ...(options.Retry ? [`${ATTEMPT_ENV}=${attempt}`] : []),
+    ...(ctx.instance === undefined ? [] : [`${INSTANCE_ENV}=${ctx.instance}`]),
+  ];
   return {
     name: options.Name,
     Image: message.Image,
     Cmd: message.Cmd,
     Entrypoint: options.Entrypoint,
-    Env: options.Env,
+    Env: env.length > 0 || options.Env ? env : undefined,
     WorkingDir: options.WorkingDir,
     User,
     Labels: {

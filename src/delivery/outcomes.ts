@@ -1,3 +1,4 @@
+import type { RecordedAttempt, RetriedAttempt } from './exit-retry.js';
 import type { ReplyParts } from './reply.js';
 
 /** What carrying out one message came to: what its reply is built from, and the error that decides its fate. */
@@ -6,6 +7,11 @@ export interface Outcome extends ReplyParts {
   durationMs: number;
   /** The job was stopped at its delivery's ack deadline: no reply from here, the handed-over copy's taker answers. */
   handedOver?: boolean;
+  /**
+   * A run whose container exited with a code its Options.Retry lists, with retries left: no reply yet, a copy goes to
+   * the retry queue with the attempts so far (`recorded`); `retried` are the attempts that ended now.
+   */
+  retryByExitCode?: { recorded: RecordedAttempt[]; retried: RetriedAttempt[] };
 }
 
 interface Running {

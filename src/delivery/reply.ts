@@ -29,6 +29,7 @@ export function buildReply(
     Host: result.Host ?? error?.context.host,
     Container: result.Container ?? error?.context.container,
     ExitCode: result.ExitCode,
+    Attempts: result.Attempts,
     Stdout: result.Stdout,
     Stderr: result.Stderr,
     Truncated: result.Truncated,

@@ -4,6 +4,7 @@ import { ConnectionGoneError, type Delivery } from '../amqp/delivery.js';
 import type { Reply } from '../messages/types.js';
 import type { FinishedMessage, MessageObserver, Settlement } from '../observe/observer.js';
 import type { Decision } from './decision.js';
+import type { RetriedAttempt } from './exit-retry.js';
 import type { Outcome } from './outcomes.js';
 import { buildReply } from './reply.js';
 
@@ -20,6 +21,8 @@ export interface SettleContext {
   keep(outcome: Outcome, why: string): void;
   /** Prints the result line, once per outcome however often it is answered. */
   print(reply: Reply, outcome: Outcome): void;
+  /** Tells the caller (a run.attempt message on its reply_to) of attempts retried by their exit code. */
+  attemptRetried(attempts: RetriedAttempt[]): void;
   /** --retry-delay: a message whose retry copy could not be queued goes back to its queue after it. */
   retryDelayMs: number;
   /** The retry queue's name, for the operator's hint. */
@@ -51,6 +54,22 @@ export async function settle(
     delivery.nack();
   };
   const error = outcome.error;
+  /** Publishes the retry copy, then acks; a copy the broker will not take sends the message back after a pause. */
+  const queueRetry = async (publish: () => Promise<void>): Promise<FinishedMessage> => {
+    try {
+      await publish();
+    } catch (err) {
+      if (err instanceof ConnectionGoneError) return finished('error');
+      log.warn(
+        { err },
+        `could not queue the retry: the message goes back to the queue in ${ctx.retryDelayMs / 1000} ` +
+          `s (check that the retry queue ${ctx.retryQueue} exists and RabbitMQ is healthy)`,
+      );
+      await requeueLater(ctx.retryDelayMs);
+      return finished('error');
+    }
+    return finished(delivery.ack() ? 'retried' : 'error');
+  };
 
   switch (decision.kind) {
     case 'keep':
@@ -78,19 +97,20 @@ export async function settle(
         { code: error?.code, err: error?.message, attempt: delivery.attempt },
         `transient failure: retrying in ${ctx.retryDelayMs / 1000} s`,
       );
-      try {
-        await delivery.retry(error!);
-      } catch (err) {
-        if (err instanceof ConnectionGoneError) return finished('error');
-        log.warn(
-          { err },
-          `could not queue the retry: the message goes back to the queue in ${ctx.retryDelayMs / 1000} ` +
-            `s (check that the retry queue ${ctx.retryQueue} exists and RabbitMQ is healthy)`,
-        );
-        await requeueLater(ctx.retryDelayMs);
-        return finished('error');
-      }
-      return finished(delivery.ack() ? 'retried' : 'error');
+      return queueRetry(() => delivery.retry(error!));
+    }
+    case 'retry-by-exit-code': {
+      const { recorded, retried } = outcome.retryByExitCode!;
+      const codes = retried.map((a) => a.ExitCode).join(', ');
+      const reason = { code: 'ExitCode', message: `exited with ${codes}, listed in Options.Retry.ExitCodes` };
+      log.warn(
+        { attempt: delivery.attempt, exitCodes: codes, instances: retried.map((a) => a.Instance).filter(Boolean) },
+        `the container exited with a code Options.Retry lists: retrying in ${ctx.retryDelayMs / 1000} s`,
+      );
+      return queueRetry(async () => {
+        await delivery.retryByExitCode(reason, recorded);
+        ctx.attemptRetried(retried);
+      });
     }
     case 'reply':
     case 'reply-and-dead-letter': {

@@ -8,6 +8,7 @@ import type { WorkerConfig } from '../config.js';
 import type { Placement } from '../docker/placement.js';
 import type { EnginePool } from '../docker/pool.js';
 import { DispatchError } from '../errors.js';
+import { crossFieldProblem } from '../messages/cross-field.js';
 import { parseMessage, type ParseResult } from '../messages/parse.js';
 import type { Templates } from '../messages/templates.js';
 import type { CommandMessage, CommandResult, Reply } from '../messages/types.js';
@@ -17,6 +18,7 @@ import { Policy } from '../policy/policy.js';
 import { setLongTimeout } from '../long-timer.js';
 import { CANCEL_RETENTION_MS, CancelRegistry, type CancelRecord } from './cancels.js';
 import { decide } from './decision.js';
+import { decideExitRetry, readAttempts, type ExitRetry, type RetriedAttempt } from './exit-retry.js';
 import { Lease, type CancelRequest } from './lease.js';
 import { LiveOutput } from './live-output.js';
 import { OutcomeStore, type Outcome } from './outcomes.js';
@@ -303,8 +305,11 @@ export class Worker {
       // n.b. a run goes on: it may find an earlier attempt's container to stop; it creates nothing.
       error = new DispatchError('Cancelled', 'cancelled before it was carried out: a cancel message named it');
       log.info('cancelled before it came: answered Cancelled, not carried out');
-    } else if (parsed.ok && (error = liveOutputProblem(parsed.message, delivery))) {
-      log.debug('refused: Options.Stream without what it needs');
+    } else if (
+      parsed.ok &&
+      (error = crossFieldProblem(parsed.message, delivery.message.properties.replyTo as string | undefined))
+    ) {
+      log.debug({ err: error.message }, 'refused: fields that do not go together');
     } else if (parsed.ok) {
       log.debug({ attempt: delivery.attempt, redelivered: delivery.message.fields.redelivered }, 'carrying out');
       try {
@@ -314,7 +319,8 @@ export class Worker {
           messageId,
           identity,
           seenBefore: delivery.seenBefore,
-          lastAttempt: delivery.attempt > this.config.maxRetries,
+          lastAttempt: delivery.attempt - delivery.exitCodeRetries > this.config.maxRetries,
+          earlierAttempts: readAttempts(delivery.attemptsHeader),
           queue: this.config.queues.queue,
           policy: this.policy,
           maxOutputBytes: this.config.maxOutputBytes,
@@ -343,6 +349,19 @@ export class Worker {
           durationMs: performance.now() - startedAt,
           handedOver: true,
         };
+      if (parsed.message.Dockercmd === 'run' && parsed.message.Options?.Retry) {
+        // Options.Retry: the attempts go in the reply; a listed exit code with retries left is retried, not answered.
+        const exitRetry = decideExitRetry(
+          parsed.message,
+          error?.partial ?? result,
+          readAttempts(delivery.attemptsHeader),
+        );
+        withAttempts(error?.partial ?? result, exitRetry);
+        if (exitRetry.retry && !error && !lease.cancelled) {
+          const retryByExitCode = { recorded: exitRetry.recorded, retried: exitRetry.retried };
+          return { messageId, dockercmd, result, error, durationMs: performance.now() - startedAt, retryByExitCode };
+        }
+      }
     }
     return { messageId, dockercmd, result, error, durationMs: performance.now() - startedAt };
   }
@@ -350,8 +369,13 @@ export class Worker {
   /** Decides the message's fate from its outcome (decision.ts), then carries it out on the broker (settle.ts). */
   private settle(delivery: Delivery, outcome: Outcome, { identity, job, log }: Work): Promise<FinishedMessage> {
     const decision = decide({
-      outcome: outcome.handedOver ? 'handed-over' : (outcome.error?.disposition ?? 'ok'),
+      outcome: outcome.handedOver
+        ? 'handed-over'
+        : outcome.retryByExitCode
+          ? 'retry-by-exit-code'
+          : (outcome.error?.disposition ?? 'ok'),
       attempt: delivery.attempt,
+      exitCodeRetries: delivery.exitCodeRetries,
       maxRetries: this.config.maxRetries,
       live: delivery.live,
     });
@@ -369,11 +393,29 @@ export class Worker {
         this.printed.add(printedOutcome);
         this.deps.output.result(reply, printedOutcome.durationMs);
       },
+      attemptRetried: (attempts) => this.tellAttempts(delivery, outcome.messageId, attempts),
       retryDelayMs: this.config.retryDelayMs,
       retryQueue: this.config.queues.retryQueue,
       draining: this.draining,
     };
     return settle(delivery, outcome, decision, ctx);
+  }
+
+  /**
+   * Tells the caller of each attempt retried by its exit code: a run.attempt message on its reply_to (transient, like
+   * live output), which `send` prints.
+   */
+  private tellAttempts(delivery: Delivery, messageId: string, attempts: RetriedAttempt[]): void {
+    const { replyTo, correlationId } = delivery.message.properties as { replyTo?: string; correlationId?: string };
+    if (!replyTo) return;
+    for (const attempt of attempts)
+      this.session.publishTransient(replyTo, Buffer.from(JSON.stringify({ MessageId: messageId, ...attempt })), {
+        contentType: 'application/json',
+        correlationId: correlationId ?? messageId,
+        type: 'run.attempt',
+        appId: 'docker-dispatch',
+        timestamp: Math.floor(Date.now() / 1000),
+      });
   }
 
   /**
@@ -403,24 +445,10 @@ export class Worker {
   }
 }
 
-/**
- * Why a run's Options.Stream cannot be honoured: output messages go to the message's reply_to, and there is output
- * only with STDOUT or STDERR attached. Undefined when it can (or was not asked for).
- */
-export function liveOutputProblem(message: CommandMessage, delivery: Delivery): DispatchError | undefined {
-  if (message.Dockercmd !== 'run' || message.Options?.Stream !== true) return undefined;
-  const attach = message.Options.Attach ?? [];
-  if (!attach.includes('STDOUT') && !attach.includes('STDERR'))
-    return new DispatchError(
-      'InvalidMessage',
-      'Options.Stream needs Options.Attach with STDOUT or STDERR: without them there is no output to stream',
-    );
-  if (!delivery.message.properties.replyTo)
-    return new DispatchError(
-      'InvalidMessage',
-      'Options.Stream needs the reply_to property on the message: output messages are published there',
-    );
-  return undefined;
+/** Puts the attempts of a run with Options.Retry in its result: the run's, or each instance's. */
+function withAttempts(result: CommandResult, exitRetry: ExitRetry): void {
+  if (result.Containers) result.Containers.forEach((c, i) => (c.Attempts = exitRetry.instanceAttempts[i] ?? []));
+  else result.Attempts = exitRetry.attempts;
 }
 
 /**

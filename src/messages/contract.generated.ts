@@ -1,6 +1,37 @@
 /* eslint-disable */
 // Generated from schemas/ by scripts/gen-types.mjs: do not edit by hand.
 
+// attempt.schema.json
+/**
+ * An attempt of a run with Options.Retry that exited with a listed code and is retried: published to the run message's reply_to (when it has one) with its correlation_id and the AMQP type `run.attempt`, before the retry. Transient (not persisted). The final reply lists every attempt in Attempts.
+ */
+export interface RunAttempt {
+  /**
+   * The run message's identity, as in its reply.
+   */
+  MessageId: string;
+  /**
+   * Which attempt ended: 1 for the first (the container's DOCKER_DISPATCH_ATTEMPT).
+   */
+  Attempt: number;
+  /**
+   * For a run with Instances: which instance (from 1).
+   */
+  Instance?: number;
+  ExitCode: number;
+  /**
+   * The engine the attempt ran on.
+   */
+  Host: string;
+  Container: {
+    Id: string;
+    /**
+     * Without the leading slash.
+     */
+    Name?: string;
+  };
+}
+
 // cancel.schema.json
 /**
  * Cancel the message whose identity (its message_id, else its correlation_id) is MessageId, wherever it is: a run in progress on any engine is stopped (SIGTERM, then SIGKILL after Options.Time seconds) and answered Cancelled with its exit code and output so far; a message waiting for room, still queued or delivered later (to any worker, for 24 hours) is answered Cancelled without being carried out. The cancel's own reply says what it found: Cancelled (the containers stopped) or Pending.
@@ -337,6 +368,23 @@ export interface Reply {
    */
   ExitCode?: number;
   /**
+   * A run with Options.Retry: every attempt (each its own container), oldest first; the last is the one ExitCode reports. A container kept (no Remove) is named here.
+   */
+  Attempts?: {
+    ExitCode: number;
+    /**
+     * The engine the attempt ran on.
+     */
+    Host: string;
+    Container: {
+      Id: string;
+      /**
+       * Without the leading slash.
+       */
+      Name?: string;
+    };
+  }[];
+  /**
    * Everything the container wrote on stdout, when STDOUT was attached (run) or its logs were asked for (logs).
    */
   Stdout?: string;
@@ -434,6 +482,23 @@ export interface Reply {
      * A run instance's exit code, when the run was waited for.
      */
     ExitCode?: number;
+    /**
+     * A run instance with Options.Retry: its attempts, oldest first.
+     */
+    Attempts?: {
+      ExitCode: number;
+      /**
+       * The engine the attempt ran on.
+       */
+      Host: string;
+      Container: {
+        Id: string;
+        /**
+         * Without the leading slash.
+         */
+        Name?: string;
+      };
+    }[];
     /**
      * A run instance's attached stdout.
      */
@@ -585,6 +650,22 @@ export interface RunMessage {
      * Seconds the container may run. When they pass it is stopped (SIGTERM, then SIGKILL after 10 s) and the reply is an error with code Timeout, the exit code and the output so far; Remove still removes it. Setting it makes the worker wait for the exit. At most 31536000 (365 days).
      */
     Timeout?: number;
+    /**
+     * Retry the run when its container exits with one of ExitCodes: the message goes through the retry queue (--retry-delay) and the next attempt is a fresh container, whose environment has DOCKER_DISPATCH_ATTEMPT=<n> (1 for the first). After Max retries, or on an exit code not listed, the run is answered as usual, with the last attempt's ExitCode and Attempts listing every attempt. Makes the worker wait for the exit. With Instances, each instance is retried alone, and Max × Instances is at most 100.
+     */
+    Retry?: {
+      /**
+       * Exit codes (1-255) that mean a transient failure worth another attempt, e.g. 75 (EX_TEMPFAIL) or 137 (killed).
+       *
+       * @minItems 1
+       * @maxItems 32
+       */
+      ExitCodes: [number, ...number[]];
+      /**
+       * Most retries (so at most Max + 1 attempts): 1-10, default 3.
+       */
+      Max?: number;
+    };
     /**
      * Pin the run to the engine with this name (an unknown name is InvalidMessage).
      */

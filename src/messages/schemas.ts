@@ -6,7 +6,7 @@ export const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
 
 const SCHEMA_FILE = /^([a-z-]+)\.schema\.json$/;
 /** Schemas that are not commands. */
-const NOT_COMMANDS = new Set(['reply', 'hosts-file', 'output']);
+const NOT_COMMANDS = new Set(['reply', 'hosts-file', 'output', 'attempt']);
 
 /** A compiled schema, with the schema itself for the error messages (the allowed keys of each object). */
 export interface CompiledSchema {
@@ -20,6 +20,8 @@ export interface SchemaRegistry {
   reply: CompiledSchema;
   /** A run's live output message (Options.Stream). */
   output: CompiledSchema;
+  /** A run's attempt retried by its exit code (Options.Retry). */
+  attempt: CompiledSchema;
   hostsFile: CompiledSchema;
 }
 
@@ -42,7 +44,13 @@ export function loadSchemas(): SchemaRegistry {
     return compiled;
   };
   const commands = new Map([...all].filter(([name]) => !NOT_COMMANDS.has(name)));
-  loaded = { commands, reply: required('reply'), output: required('output'), hostsFile: required('hosts-file') };
+  loaded = {
+    commands,
+    reply: required('reply'),
+    output: required('output'),
+    attempt: required('attempt'),
+    hostsFile: required('hosts-file'),
+  };
   return loaded;
 }
 

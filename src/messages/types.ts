@@ -31,6 +31,7 @@ export type {
   RemoveMessage,
   Reply,
   RestartMessage,
+  RunAttempt,
   RunMessage,
   RunOutput,
   StartMessage,
@@ -64,6 +65,7 @@ export type CommandResult = Pick<
   | 'Host'
   | 'Container'
   | 'ExitCode'
+  | 'Attempts'
   | 'Stdout'
   | 'Stderr'
   | 'Truncated'

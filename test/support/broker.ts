@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage, type Options } from 'amqplib';
 import { loadSchemas } from '../../src/messages/schemas.js';
-import type { Reply, RunOutput } from '../../src/messages/types.js';
+import type { Reply, RunAttempt, RunOutput } from '../../src/messages/types.js';
 
 /** A live output message (Options.Stream) as received, with when it arrived (ms since the epoch). */
 export interface ReceivedOutput {
@@ -29,6 +29,9 @@ export class TestBroker {
   readonly outputs = new Map<string, ReceivedOutput[]>();
   /** Output messages that do not validate against schemas/output.schema.json. */
   readonly invalidOutputs: unknown[] = [];
+  /** Attempt messages (AMQP type run.attempt), by correlation id, in arrival order; invalid ones are kept apart. */
+  readonly attempts = new Map<string, RunAttempt[]>();
+  readonly invalidAttempts: unknown[] = [];
 
   private constructor(
     private readonly connection: ChannelModel,
@@ -55,6 +58,7 @@ export class TestBroker {
 
   private receive(msg: ConsumeMessage): void {
     if (msg.properties.type === 'run.output') return this.receiveOutput(msg);
+    if (msg.properties.type === 'run.attempt') return this.receiveAttempt(msg);
     const reply = { body: TestBroker.parseReply(msg.content, this.invalidReplies), properties: msg.properties };
     const id = msg.properties.correlationId as string;
     const waiter = this.pending.get(id);
@@ -70,6 +74,14 @@ export class TestBroker {
     const list = this.outputs.get(id) ?? [];
     list.push({ body, properties: msg.properties, receivedAt: Date.now() });
     this.outputs.set(id, list);
+  }
+
+  private receiveAttempt(msg: ConsumeMessage): void {
+    const body = JSON.parse(msg.content.toString('utf8')) as RunAttempt;
+    const { validate } = loadSchemas().attempt;
+    if (!validate(body)) this.invalidAttempts.push({ body, errors: validate.errors });
+    const id = msg.properties.correlationId as string;
+    this.attempts.set(id, [...(this.attempts.get(id) ?? []), body]);
   }
 
   /** Publishes a raw body (string or object) to `queue`. */

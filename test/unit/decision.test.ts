@@ -56,6 +56,21 @@ describe('the fate of a delivery (decide)', () => {
     expect(decide({ outcome: 'handed-over', attempt, maxRetries: MAX_RETRIES, live })).toEqual(fate);
   });
 
+  it('a run whose exit code Options.Retry lists goes to the retry queue; a redelivery without its connection decides again', () => {
+    const input = { outcome: 'retry-by-exit-code', attempt: 2, maxRetries: MAX_RETRIES } as const;
+    expect(decide({ ...input, live: true })).toEqual({ kind: 'retry-by-exit-code', nextAttempt: 3 });
+    expect(decide({ ...input, live: false })).toEqual({ kind: 'redeliver' });
+  });
+
+  it('retries by exit code do not count against --max-retries', () => {
+    const transient = { outcome: 'retry', maxRetries: 2, live: true } as const;
+    expect(decide({ ...transient, attempt: 4, exitCodeRetries: 2 })).toEqual({ kind: 'retry', nextAttempt: 5 });
+    expect(decide({ ...transient, attempt: 5, exitCodeRetries: 2 })).toEqual({
+      kind: 'reply-and-dead-letter',
+      gaveUpAfter: 5,
+    });
+  });
+
   it('with --max-retries 0 a transient failure is answered at once', () => {
     expect(decide({ outcome: 'retry', attempt: 1, maxRetries: 0, live: true })).toEqual({
       kind: 'reply-and-dead-letter',

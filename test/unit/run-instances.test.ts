@@ -14,6 +14,7 @@ function context(overrides: Partial<CommandContext> = {}): CommandContext {
     messageId: 'm',
     identity: 'm',
     lastAttempt: false,
+    earlierAttempts: [],
     log: pino({ level: 'silent' }),
     lease: new Lease(),
     ...overrides,
@@ -94,5 +95,22 @@ describe('runInstances and Options.Remove', () => {
     ).rejects.toThrow();
     expect(seen.map((c) => c.deferRemove)).toEqual([false, false]);
     expect(removed).toEqual([]);
+  });
+
+  it('with Options.Retry, removes only the instance retried by its exit code; the retry adopts the others', async () => {
+    const retrying: RunMessage = { ...message, Options: { Remove: true, Retry: { ExitCodes: [75] } } };
+    const { removed, removeOne } = recorder();
+    const seen: CommandContext[] = [];
+    const runOne = (_m: RunMessage, ctx: CommandContext): Promise<CommandResult> => {
+      seen.push(ctx);
+      const n = ctx.messageId === 'm-1' ? 1 : 2;
+      return Promise.resolve({ Host: 'a', Container: { Id: `c${n}` }, ExitCode: n === 1 ? 75 : 0 });
+    };
+    const earlier = [{ Instance: 1, ExitCode: 75, Host: 'b', Container: { Id: 'c0' } }];
+    const result = await runInstances(retrying, context({ earlierAttempts: earlier }), runOne, removeOne);
+    expect(removed).toEqual(['c1']);
+    expect(result.Containers!.map((c) => c.ExitCode)).toEqual([75, 0]);
+    // Each instance is told of its own earlier attempts only.
+    expect(seen.map((c) => c.earlierAttempts)).toEqual([[{ ExitCode: 75, Host: 'b', Container: { Id: 'c0' } }], []]);
   });
 });
