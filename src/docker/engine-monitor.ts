@@ -191,7 +191,7 @@ export class EngineMonitor extends EventEmitter {
     this.pending = [];
     const response = await this.engine.events({ since, labels: [`${LABELS.managed}=true`] }, controller.signal);
     (response.socket as Socket | null)?.setKeepAlive?.(true, 10_000);
-    const finished = readEvents(response, (event) => this.onEvent(event));
+    const finished = readEvents(response, (event) => this.stream === controller && this.onEvent(event));
     finished.catch(() => undefined);
     const [version] = await Promise.all([
       this.engine.describe(LIST_TIMEOUT_MS).catch(() => this.engineVersion),
@@ -249,6 +249,10 @@ export class EngineMonitor extends EventEmitter {
   private dropped(controller: AbortController, reason: string): void {
     if (this.stream !== controller) return;
     this.stream = undefined;
+    const aborted = controller.signal.aborted;
+    // n.b. a failed list or version read leaves the event stream open: close it, or it would go on feeding the
+    // inventory beside the stream the reconnect opens.
+    controller.abort();
     clearTimeout(this.resyncTimer);
     if (this.isSynced) {
       this.isSynced = false;
@@ -256,7 +260,7 @@ export class EngineMonitor extends EventEmitter {
       this.emit('inventory');
     }
     if (this.stopped) return;
-    if (!controller.signal.aborted) this.failed(`its event stream failed: ${reason}`);
+    if (!aborted) this.failed(`its event stream failed: ${reason}`);
     this.lastReason ??= reason;
     if (!this.isHealthy) return; // reconnected when it answers again
     const delay = Math.min(this.options.maxBackoffMs, 500 * 2 ** Math.min(this.reconnects++, 10));
