@@ -43,6 +43,8 @@ export interface PoolOptions {
  */
 export class EnginePool extends EventEmitter {
   private active: EngineMonitor[] = [];
+  /** Why a first delivery's look-up last passed over an engine's inventory: logged once per change, not per message. */
+  private readonly lookupNotes = new WeakMap<EngineMonitor, 'quarantined' | 'unsynced'>();
 
   constructor(
     engines: readonly Engine[],
@@ -185,10 +187,11 @@ export class EnginePool extends EventEmitter {
    * The container an earlier attempt at a message left (labelled with its identity and queue), the newest if several,
    * so a redelivered or retried message adopts it instead of starting a second one.
    *
-   * For a first delivery the inventories answer (no call), and an engine whose inventory is not synced is listed; one
-   * that cannot be asked is skipped with a warning, so one engine down does not stop every run. For a message seen
-   * before (`authoritative`) every engine is listed: a container found on any engine that answered is adopted, and only
-   * "found on none that answered, while some could not be asked" is DockerUnavailable (it may be on those).
+   * For a first delivery the inventories answer (no call); a quarantined engine is skipped (it may not answer within
+   * the request timeout), and one whose inventory is not synced is listed; one that cannot be asked is skipped with a
+   * warning, so one engine down does not stop every run. For a message seen before (`authoritative`) every engine is
+   * listed: a container found on any engine that answered is adopted, and only "found on none that answered, while
+   * some could not be asked" is DockerUnavailable (it may be on those).
    */
   async findEarlier(
     identity: string,
@@ -200,10 +203,18 @@ export class EnginePool extends EventEmitter {
     const answers = await Promise.all(
       this.active.map(async (monitor) => {
         const { engine } = monitor;
-        if (!authoritative && monitor.synced) {
-          return monitor.inventory
-            .ofMessage(identity, queue)
-            .map((e) => ({ engine, id: e.id, state: e.state, createdNs: e.createdNs }));
+        if (!authoritative) {
+          if (!monitor.healthy) {
+            this.noteLookup(monitor, 'quarantined', log);
+            return [];
+          }
+          if (monitor.synced) {
+            this.lookupNotes.delete(monitor);
+            return monitor.inventory
+              .ofMessage(identity, queue)
+              .map((e) => ({ engine, id: e.id, state: e.state, createdNs: e.createdNs }));
+          }
+          this.noteLookup(monitor, 'unsynced', log);
         }
         try {
           const list = await engine.docker.listContainers({
@@ -245,6 +256,22 @@ export class EnginePool extends EventEmitter {
       );
     }
     return undefined;
+  }
+
+  /**
+   * Says why a first delivery's look-up passes over an engine's inventory: a warning the first time in a row, then
+   * debug, so an engine down or unsynced for hours does not write a warning per message.
+   */
+  private noteLookup(monitor: EngineMonitor, why: 'quarantined' | 'unsynced', log: Logger): void {
+    const first = this.lookupNotes.get(monitor) !== why;
+    this.lookupNotes.set(monitor, why);
+    const fields = { host: monitor.id, reason: monitor.reason };
+    const message =
+      why === 'quarantined'
+        ? `engine ${monitor.id} is quarantined: first deliveries do not look for earlier containers there`
+        : `engine ${monitor.id}'s inventory is not synced: first deliveries list it to look for earlier containers`;
+    if (first) log.warn(fields, `${message} (said once until that changes)`);
+    else log.debug(fields, message);
   }
 
   /**
