@@ -85,6 +85,14 @@ export class EngineMonitor extends EventEmitter {
     return this.unsyncedAt;
   }
 
+  /**
+   * Its docker-dispatch containers running now, from the inventory; null while it is quarantined or its inventory not
+   * synced, when what the inventory holds may be stale. The hosts reply, the metrics and the status page all say this.
+   */
+  get running(): number | null {
+    return this.isHealthy && this.isSynced ? this.inventory.running() : null;
+  }
+
   /** Why the engine is quarantined, or its inventory not synced, in a few words. */
   get reason(): string | undefined {
     return this.isHealthy && this.isSynced ? undefined : this.lastReason;

@@ -304,7 +304,7 @@ export class EnginePool extends EventEmitter {
         Address: engine.spec.written,
         Labels: { ...engine.spec.labels },
         Healthy: monitor.healthy,
-        Running: monitor.healthy && monitor.synced ? monitor.inventory.running() : null,
+        Running: monitor.running,
         ...(engine.spec.maxContainers === undefined ? {} : { Capacity: engine.spec.maxContainers }),
         ...(version === undefined ? {} : { Version: version.version }),
       };

@@ -131,6 +131,31 @@ describe('the HTTP endpoint (--http-port)', () => {
   });
 });
 
+describe('the HTTP endpoint and an engine whose count is not known', () => {
+  it('says no running count for a quarantined engine, as the hosts reply does: null in /api/status, no sample in /metrics', async () => {
+    const h = await startHarness(
+      'dd-http-unknown',
+      ['--http-port', '0'],
+      `a=${services().hostA},gone=unix:///tmp/${unique('no-engine')}.sock`,
+    );
+    try {
+      const url = await statusUrl(h.worker);
+      const hosts = (await h.broker.request(h.queue, { Dockercmd: 'hosts' })).body.Hosts ?? [];
+      expect(hosts.find((e) => e.Name === 'gone')).toMatchObject({ Healthy: false, Running: null });
+      const doc = JSON.parse((await getText(`${url}api/status`)).text) as StatusDocument;
+      expect(doc.engines.find((e) => e.id === 'gone')).toMatchObject({ healthy: false, synced: false, running: null });
+      const text = (await getText(`${url}metrics`)).text;
+      expect(sample(text, 'docker_dispatch_engine_up{engine="gone"}')).toBe(0);
+      expect(sample(text, 'docker_dispatch_containers_running{engine="gone"}')).toBeUndefined();
+      expect(sample(text, 'docker_dispatch_containers_running{engine="a"}')).toBe(
+        hosts.find((e) => e.Name === 'a')?.Running,
+      );
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
+
 describe('the HTTP endpoint at start-up', () => {
   it('refuses to start, in one line, when its port is taken', async () => {
     const h = await startHarness('dd-http-busy', ['--http-port', '0']);

@@ -44,4 +44,23 @@ describe('EngineMonitor', () => {
     expect(monitor.inventory.get('old')).toBeUndefined();
     expect(monitor.inventory.get('new')?.state).toBe('created');
   });
+
+  it('says how many of its containers run only while that is known: null before the sync and once the stream drops', async () => {
+    const listed = [
+      { Id: 'x', State: 'running', Created: 1, Labels: managed },
+      { Id: 'y', State: 'exited', Created: 1, Labels: managed },
+    ];
+    const engine = new ScriptedEngine('a', 0, listed);
+    monitor = monitorOf(engine);
+    expect(monitor.running).toBeNull();
+    monitor.start();
+    expect(await monitor.whenSynced(5000)).toBe(true);
+    expect(monitor.running).toBe(1);
+    const dropped = new Promise((resolve) => monitor!.once('inventory', resolve));
+    engine.streams[0]!.response.destroy(new Error('cut'));
+    await dropped;
+    expect(monitor.synced).toBe(false);
+    expect(monitor.inventory.running()).toBe(1); // what it last knew, no longer current
+    expect(monitor.running).toBeNull();
+  });
 });
