@@ -101,7 +101,7 @@ describe('the HTTP endpoint (--http-port)', () => {
     expect(job).toMatchObject({ command: 'run', image: h.image, container: name });
     expect(['a', 'b']).toContain(job.host);
     expect(sample(await metrics(), 'docker_dispatch_messages_in_progress{command="run"}')).toBe(1);
-    const running = await eventually('the engine poller to count the running container', async () => {
+    const running = await eventually("the engine's inventory to count the running container", async () => {
       const t = await metrics();
       return sample(t, `docker_dispatch_containers_running{engine="${job.host}"}`)! >= 1 ? t : undefined;
     });
