@@ -121,19 +121,26 @@ export class EngineMonitor extends EventEmitter {
     this.failed(reason);
   }
 
-  /** Resolves true once synced (at once if it is), false if `timeoutMs` pass first. */
+  /**
+   * Resolves true once synced (at once if it is), false if `timeoutMs` pass first, or at once while the engine is
+   * quarantined (or as soon as it is): it syncs only once it answers again, which may take minutes.
+   */
   whenSynced(timeoutMs: number): Promise<boolean> {
     if (this.isSynced) return Promise.resolve(true);
+    if (!this.isHealthy) return Promise.resolve(false);
     return new Promise((resolve) => {
       const done = (synced: boolean) => {
         clearTimeout(timer);
         this.off('inventory', onChange);
+        this.off('health', onHealth);
         resolve(synced);
       };
       const onChange = () => this.isSynced && done(true);
+      const onHealth = (healthy: boolean) => !healthy && done(false);
       const timer = setTimeout(() => done(false), timeoutMs);
       timer.unref();
       this.on('inventory', onChange);
+      this.on('health', onHealth);
     });
   }
 

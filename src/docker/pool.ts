@@ -94,7 +94,10 @@ export class EnginePool extends EventEmitter {
     this.monitorOf(engine)?.reportFailure(reason);
   }
 
-  /** Resolves once every engine's inventory is synced, or `timeoutMs` passed (then some are not). */
+  /**
+   * Resolves once every engine's inventory is synced, or `timeoutMs` passed (then some are not); a quarantined engine
+   * is not waited for.
+   */
   async whenSynced(timeoutMs: number): Promise<void> {
     await Promise.all(this.active.map((m) => m.whenSynced(timeoutMs)));
   }

@@ -12,6 +12,10 @@ type EventStream = Readable & { complete: boolean; socket: null };
 export class ScriptedEngine {
   readonly streams: { signal: AbortSignal; response: EventStream }[] = [];
   lists = 0;
+  /** Lists never answer (an engine that stopped answering). */
+  listsHang = false;
+  /** Pings fail (an engine that is down). */
+  pingsFail = false;
 
   /** `failLists`: how many lists fail before one succeeds; `listed`: what the lists that succeed return. */
   constructor(
@@ -30,6 +34,7 @@ export class ScriptedEngine {
   }
 
   ping() {
+    if (this.pingsFail) return Promise.reject(new Error('connect ECONNREFUSED'));
     return Promise.resolve({ date: undefined });
   }
 
@@ -47,6 +52,7 @@ export class ScriptedEngine {
   readonly docker = {
     listContainers: () => {
       this.lists += 1;
+      if (this.listsHang) return new Promise<never>(() => undefined);
       if (this.lists <= this.failLists) return Promise.reject(new Error('list failed'));
       return Promise.resolve(this.listed);
     },

@@ -9,10 +9,10 @@ import { ScriptedEngine } from '../support/scripted-engine.js';
 
 const managed = { 'docker-dispatch.managed': 'true', 'docker-dispatch.queue': 'jobs' };
 
-function monitorOf(engine: ScriptedEngine): EngineMonitor {
+function monitorOf(engine: ScriptedEngine, { healthy = true, quarantineAfter = 10 } = {}): EngineMonitor {
   // n.b. a long ping interval (no pings during the test), a short reconnect back-off.
-  const options = { intervalMs: 60_000, quarantineAfter: 10, maxBackoffMs: 20, log: pino({ level: 'silent' }) };
-  return new EngineMonitor(engine.asEngine, options, true);
+  const options = { intervalMs: 60_000, quarantineAfter, maxBackoffMs: 20, log: pino({ level: 'silent' }) };
+  return new EngineMonitor(engine.asEngine, options, healthy);
 }
 
 describe('EngineMonitor', () => {
@@ -62,5 +62,28 @@ describe('EngineMonitor', () => {
     expect(monitor.synced).toBe(false);
     expect(monitor.inventory.running()).toBe(1); // what it last knew, no longer current
     expect(monitor.running).toBeNull();
+  });
+
+  it('is not waited for while quarantined: whenSynced answers false at once', async () => {
+    const engine = new ScriptedEngine('a');
+    engine.pingsFail = true;
+    monitor = monitorOf(engine, { healthy: false });
+    monitor.start();
+    const started = performance.now();
+    expect(await monitor.whenSynced(5000)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+
+  it('stops being waited for once it is quarantined during the wait', async () => {
+    const engine = new ScriptedEngine('a');
+    engine.listsHang = true;
+    monitor = monitorOf(engine, { quarantineAfter: 3 });
+    monitor.start();
+    const started = performance.now();
+    const synced = monitor.whenSynced(5000);
+    for (let i = 0; i < 3; i++) monitor.reportFailure('connect ETIMEDOUT');
+    expect(await synced).toBe(false);
+    expect(monitor.healthy).toBe(false);
+    expect(performance.now() - started).toBeLessThan(100);
   });
 });
