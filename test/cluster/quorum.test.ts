@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { queueArguments, queueNames } from '../../src/amqp/topology.js';
 import { TestBroker } from '../support/broker.js';
-import { clusterNodes, killNode, leaderOf, queueTypes, startNode, urlsFrom } from '../support/cluster.js';
+import { clusterNodes, killNode, leaderOf, queueArgs, queueTypes, startNode, urlsFrom } from '../support/cluster.js';
 import { countCreates } from '../support/engine-events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { dockerClient, removeContainers, services, unique } from '../support/services.js';
@@ -35,7 +35,8 @@ describe('quorum queues on a cluster', () => {
       client: clusterNodes()[1]!.url,
     });
 
-  it('--queue-type quorum: the command, reply, dead-letter, retry and handover queues are quorum queues', async () => {
+  it('--queue-type quorum: the command, reply, dead-letter, retry and handover queues are quorum queues; the command \
+and handover queues have the delivery limit', async () => {
     h = await quorumHarness('dd-qq');
     const names = queueNames(h.queue);
     expect(await queueTypes(h.queue)).toEqual({
@@ -45,6 +46,16 @@ describe('quorum queues on a cluster', () => {
       [names.retryQueue]: 'quorum',
       [names.handoverQueue]: 'quorum',
     });
+    // A handed-over copy is consumed as the command queue is: the same delivery limit, dead-lettered the same way.
+    const limited = {
+      'x-delivery-limit': 20,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': names.deadLetterQueue,
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    };
+    expect(await queueArgs(names.queue)).toMatchObject(limited);
+    expect(await queueArgs(names.handoverQueue)).toMatchObject(limited);
   });
 
   it('a run, an invalid message (dead-lettered) and a retried transient failure behave as on classic queues', async () => {
@@ -211,6 +222,40 @@ describe('quorum queues on a cluster', () => {
       expect(dead.properties.messageId).toBe(messageId);
       expect(dead.properties.headers?.['x-dispatch-error-code']).toBe('DeliveryLimit');
       expect(await h.broker.depth(h.queue)).toBe(0);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('the delivery limit holds for a handed-over copy too: one every worker dies on ends in <queue>.dead', async () => {
+    // The copy is made at --ack-deadline 5; the test kills each worker as it logs carrying it out (--log-level debug).
+    const args = ['--delivery-limit', '2', '--ack-deadline', '5', '--log-level', 'debug'];
+    h = await quorumHarness('dd-qq-limit-ho', args);
+    const messageId = unique('poison-copy');
+    const reply = h.broker.request(h.queue, sleepyRun(h.image, 60), { messageId }, 90_000);
+    const carryingOut = (w: WorkerProcess) =>
+      w.logs().filter((l) => l.msg === 'carrying out' && l.messageId === messageId).length;
+    const restart = ['-q', h.queue, '--queue-type', 'quorum', ...args, '--network', 'none', h.hosts, urlsFrom(1)];
+    let worker = h.worker;
+    // The first worker carries out the original, hands it over, and takes the copy: killed then.
+    await worker.waitFor(() => worker.stderr.includes('the ack deadline passed: handed over'), 30_000);
+    await worker.waitFor(() => carryingOut(worker) === 2);
+    await worker.kill();
+    // The copy's second delivery, from the handover queue.
+    worker = await WorkerProcess.start(restart);
+    await worker.waitFor(() => carryingOut(worker) === 1);
+    await worker.kill();
+    // Its third: the last the broker makes (x-delivery-count 2).
+    worker = await WorkerProcess.start(restart);
+    try {
+      const { body } = await reply;
+      expect(body).toMatchObject({ Status: 'error', Error: { Code: 'DeliveryLimit' } });
+      expect(body.Error?.Message).toContain('delivered 3 times');
+      const dead = await h.broker.take(h.deadLetterQueue);
+      expect(dead.properties.messageId).toBe(messageId);
+      expect(dead.properties.headers?.['x-dispatch-error-code']).toBe('DeliveryLimit');
+      expect(dead.properties.headers?.['x-dispatch-handovers']).toBe(1);
+      expect(await h.broker.depth(`${h.queue}.handover`)).toBe(0);
     } finally {
       await worker.stop();
     }

@@ -54,6 +54,24 @@ export async function leaderOf(queue: string): Promise<number> {
   return Number(match[1]);
 }
 
+/** `rabbitmqctl list_queues` of these columns on a node, on vhost /, one object per queue. */
+async function listQueues(on: ClusterNode, columns: string[]): Promise<Record<string, unknown>[]> {
+  const { stdout } = await run(
+    'rabbitmqctl',
+    ['-n', on.name, '-q', 'list_queues', '-p', '/', ...columns, '--formatter', 'json'],
+    { timeout: 60_000 },
+  );
+  return JSON.parse(stdout) as Record<string, unknown>[];
+}
+
+/** A queue's arguments (x-queue-type, x-delivery-limit, …) as the broker holds them. */
+export async function queueArgs(queue: string, on = clusterNodes()[1]!): Promise<Record<string, unknown>> {
+  const row = (await listQueues(on, ['name', 'arguments'])).find((q) => q.name === queue);
+  if (!row) throw new Error(`no queue ${queue} on ${on.name}`);
+  // n.b. each argument as [name, AMQP type, value].
+  return Object.fromEntries((row.arguments as [string, string, unknown][]).map(([name, , value]) => [name, value]));
+}
+
 /** `rabbitmqctl list_queues name type` on a node, for the queues whose names start with `prefix`. */
 export async function queueTypes(prefix: string, on = clusterNodes()[1]!): Promise<Record<string, string>> {
   const { stdout } = await run('rabbitmqctl', ['-n', on.name, '-q', 'list_queues', 'name', 'type'], {
