@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 
@@ -70,6 +71,33 @@ export async function queueArgs(queue: string, on = clusterNodes()[1]!): Promise
   if (!row) throw new Error(`no queue ${queue} on ${on.name}`);
   // n.b. each argument as [name, AMQP type, value].
   return Object.fromEntries((row.arguments as [string, string, unknown][]).map(([name, , value]) => [name, value]));
+}
+
+/** A queue's messages as the broker counts them: ready for a consumer, and delivered but not acknowledged. */
+export interface QueueCounts {
+  ready: number;
+  unacked: number;
+}
+
+export async function queueCounts(queue: string, on = clusterNodes()[1]!): Promise<QueueCounts> {
+  const row = (await listQueues(on, ['name', 'messages_ready', 'messages_unacknowledged'])).find(
+    (q) => q.name === queue,
+  );
+  if (!row) throw new Error(`no queue ${queue} on ${on.name}`);
+  return { ready: Number(row.messages_ready), unacked: Number(row.messages_unacknowledged) };
+}
+
+/**
+ * A queue's counts once nothing is left in it, ready or unacked, or the last counts read when `timeoutMs` passed: the
+ * ack of a reply's message reaches the broker just after the reply, and a quorum queue's counts follow its log.
+ */
+export async function countsWhenDrained(queue: string, timeoutMs = 15_000): Promise<QueueCounts> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await queueCounts(queue);
+    if ((counts.ready === 0 && counts.unacked === 0) || Date.now() > deadline) return counts;
+    await sleep(250);
+  }
 }
 
 /** `rabbitmqctl list_queues name type` on a node, for the queues whose names start with `prefix`. */
