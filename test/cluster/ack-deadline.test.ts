@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { clusterNodes, countsWhenDrained, urlsFrom } from '../support/cluster.js';
+import { afterEach, expect, it } from 'vitest';
+import { clusterNodes, countsWhenDrained, describeOnCluster, urlsFrom } from '../support/cluster.js';
 import { watchCreates, type CreateWatch } from '../support/engine-events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { unique } from '../support/services.js';
@@ -10,7 +10,7 @@ import { WorkerProcess } from '../support/worker-process.js';
 
 const DEADLINE = ['--ack-deadline', '40'];
 
-describe('runs longer than the broker acknowledgement timeout', () => {
+describeOnCluster('runs longer than the broker acknowledgement timeout', () => {
   let h: Harness | undefined;
   let second: WorkerProcess | undefined;
   const watches: CreateWatch[] = [];

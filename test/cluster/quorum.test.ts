@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { queueArguments, queueNames } from '../../src/amqp/topology.js';
 import { TestBroker } from '../support/broker.js';
 import {
   clusterNodes,
   countsWhenDrained,
+  describeOnCluster,
   killNode,
   leaderOf,
   queueArgs,
@@ -29,7 +30,7 @@ function sleepyRun(image: string, seconds: number) {
   };
 }
 
-describe('quorum queues on a cluster', () => {
+describeOnCluster('quorum queues on a cluster', () => {
   let h: Harness | undefined;
   const down: number[] = [];
   const watches: CreateWatch[] = [];

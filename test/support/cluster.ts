@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { inject } from 'vitest';
+import { describe, inject } from 'vitest';
 
 const run = promisify(execFile);
 const NODE_SCRIPT = fileURLToPath(new URL('../../scripts/services/cluster-node.sh', import.meta.url));
@@ -12,6 +12,26 @@ export interface ClusterNode {
   n: 1 | 2 | 3;
   url: string;
   name: string;
+}
+
+/**
+ * Why the cluster tests cannot run here (the cluster was not set up), or undefined when they can. Required
+ * (DD_REQUIRE_CLUSTER=1, as scripts/test.sh sets), it is never a reason: the tests run, and fail saying what is missing.
+ */
+function clusterMissing(): string | undefined {
+  const { clusterUrls, clusterNodes: names, clusterRequired } = inject('services');
+  if (clusterRequired || (clusterUrls && names)) return undefined;
+  return 'no RabbitMQ cluster: AMQP_CLUSTER_URLS and RABBIT_CLUSTER_NODES are not set (`eval "$(scripts/services.sh --cluster)"`)';
+}
+
+/**
+ * A describe block of cluster tests: skipped, visibly (its title says why, and a warning is printed), where the
+ * cluster was not set up, so that a plain `npx vitest run` passes on a machine without one.
+ */
+export function describeOnCluster(title: string, tests: () => void): void {
+  const missing = clusterMissing();
+  if (missing) console.warn(`skipping "${title}": ${missing}`);
+  describe.skipIf(missing !== undefined)(missing ? `${title} (skipped: ${missing})` : title, tests);
 }
 
 /** The cluster's three nodes; a clear failure when the cluster was not set up. */
