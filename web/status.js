@@ -92,8 +92,9 @@ function renderEngines(doc) {
   const list = $('engines');
   list.replaceChildren(
     ...doc.engines.map((engine) => {
-      const load =
-        engine.capacity === undefined ? `${engine.running} running` : `${engine.running} / ${engine.capacity} running`;
+      // n.b. running is null while the count may be stale (quarantined, or the inventory not synced).
+      const running = engine.running ?? '?';
+      const load = engine.capacity === undefined ? `${running} running` : `${running} / ${engine.capacity} running`;
       const state = !engine.healthy ? 'quarantined' : engine.synced ? 'healthy' : 'healthy, syncing…';
       return el(
         'li',

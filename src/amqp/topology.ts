@@ -33,7 +33,10 @@ export interface Topology {
   retryDelayMs: number;
   /** @default 'classic' */
   queueType: QueueType;
-  /** Quorum queues: deliveries of one message before the broker dead-letters it (x-delivery-limit). */
+  /**
+   * Quorum queues: deliveries of one message before the broker dead-letters it (x-delivery-limit), on the command and
+   * handover queues.
+   */
   deliveryLimit: number;
 }
 
@@ -54,8 +57,9 @@ export function queueNames(queue: string, replyQueue?: string, deadLetterQueue?:
 /**
  * The arguments of each queue. Quorum queues are replicated, and dead-letter at least once where they dead-letter
  * (RabbitMQ 3.10: `x-dead-letter-strategy: at-least-once`, which needs `x-overflow: reject-publish`), so an expired
- * retry copy or a message over the delivery limit is not lost with a node. The command queue's delivery limit sends a
- * message that no worker survives (each delivery ends with the worker's connection) to the dead-letter queue.
+ * retry copy or a message over the delivery limit is not lost with a node. The delivery limit of the command and
+ * handover queues sends a message that no worker survives (each delivery ends with the worker's connection) to the
+ * dead-letter queue: a handed-over copy is consumed as the command queue is, and may kill workers as well.
  */
 export function queueArguments({
   names,
@@ -66,16 +70,17 @@ export function queueArguments({
   const quorum = queueType === 'quorum';
   const type = quorum ? { 'x-queue-type': 'quorum' } : {};
   const atLeastOnce = quorum ? { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } : {};
+  const limited = quorum
+    ? {
+        ...type,
+        'x-delivery-limit': deliveryLimit,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': names.deadLetterQueue,
+        ...atLeastOnce,
+      }
+    : {};
   return {
-    queue: quorum
-      ? {
-          ...type,
-          'x-delivery-limit': deliveryLimit,
-          'x-dead-letter-exchange': '',
-          'x-dead-letter-routing-key': names.deadLetterQueue,
-          ...atLeastOnce,
-        }
-      : {},
+    queue: limited,
     replyQueue: type,
     deadLetterQueue: type,
     // n.b. expired messages are dead-lettered through the default exchange straight back to the command queue.
@@ -86,7 +91,7 @@ export function queueArguments({
       'x-dead-letter-routing-key': names.queue,
       ...atLeastOnce,
     },
-    handoverQueue: type,
+    handoverQueue: limited,
     // n.b. retention is applied a segment at a time: small segments keep the stream close to its 24 hours.
     cancelStream: { 'x-queue-type': 'stream', 'x-max-age': '24h', 'x-stream-max-segment-size-bytes': 1_000_000 },
   };

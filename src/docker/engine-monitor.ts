@@ -85,6 +85,14 @@ export class EngineMonitor extends EventEmitter {
     return this.unsyncedAt;
   }
 
+  /**
+   * Its docker-dispatch containers running now, from the inventory; null while it is quarantined or its inventory not
+   * synced, when what the inventory holds may be stale. The hosts reply, the metrics and the status page all say this.
+   */
+  get running(): number | null {
+    return this.isHealthy && this.isSynced ? this.inventory.running() : null;
+  }
+
   /** Why the engine is quarantined, or its inventory not synced, in a few words. */
   get reason(): string | undefined {
     return this.isHealthy && this.isSynced ? undefined : this.lastReason;
@@ -113,19 +121,26 @@ export class EngineMonitor extends EventEmitter {
     this.failed(reason);
   }
 
-  /** Resolves true once synced (at once if it is), false if `timeoutMs` pass first. */
+  /**
+   * Resolves true once synced (at once if it is), false if `timeoutMs` pass first, or at once while the engine is
+   * quarantined (or as soon as it is): it syncs only once it answers again, which may take minutes.
+   */
   whenSynced(timeoutMs: number): Promise<boolean> {
     if (this.isSynced) return Promise.resolve(true);
+    if (!this.isHealthy) return Promise.resolve(false);
     return new Promise((resolve) => {
       const done = (synced: boolean) => {
         clearTimeout(timer);
         this.off('inventory', onChange);
+        this.off('health', onHealth);
         resolve(synced);
       };
       const onChange = () => this.isSynced && done(true);
+      const onHealth = (healthy: boolean) => !healthy && done(false);
       const timer = setTimeout(() => done(false), timeoutMs);
       timer.unref();
       this.on('inventory', onChange);
+      this.on('health', onHealth);
     });
   }
 
@@ -191,7 +206,7 @@ export class EngineMonitor extends EventEmitter {
     this.pending = [];
     const response = await this.engine.events({ since, labels: [`${LABELS.managed}=true`] }, controller.signal);
     (response.socket as Socket | null)?.setKeepAlive?.(true, 10_000);
-    const finished = readEvents(response, (event) => this.onEvent(event));
+    const finished = readEvents(response, (event) => this.stream === controller && this.onEvent(event));
     finished.catch(() => undefined);
     const [version] = await Promise.all([
       this.engine.describe(LIST_TIMEOUT_MS).catch(() => this.engineVersion),
@@ -249,6 +264,10 @@ export class EngineMonitor extends EventEmitter {
   private dropped(controller: AbortController, reason: string): void {
     if (this.stream !== controller) return;
     this.stream = undefined;
+    const aborted = controller.signal.aborted;
+    // n.b. a failed list or version read leaves the event stream open: close it, or it would go on feeding the
+    // inventory beside the stream the reconnect opens.
+    controller.abort();
     clearTimeout(this.resyncTimer);
     if (this.isSynced) {
       this.isSynced = false;
@@ -256,7 +275,7 @@ export class EngineMonitor extends EventEmitter {
       this.emit('inventory');
     }
     if (this.stopped) return;
-    if (!controller.signal.aborted) this.failed(`its event stream failed: ${reason}`);
+    if (!aborted) this.failed(`its event stream failed: ${reason}`);
     this.lastReason ??= reason;
     if (!this.isHealthy) return; // reconnected when it answers again
     const delay = Math.min(this.options.maxBackoffMs, 500 * 2 ** Math.min(this.reconnects++, 10));

@@ -45,6 +45,8 @@ export interface PoolOptions {
  */
 export class EnginePool extends EventEmitter {
   private active: EngineMonitor[] = [];
+  /** Why a first delivery's look-up last passed over an engine's inventory: logged once per change, not per message. */
+  private readonly lookupNotes = new WeakMap<EngineMonitor, 'quarantined' | 'unsynced'>();
 
   constructor(
     engines: readonly Engine[],
@@ -94,7 +96,10 @@ export class EnginePool extends EventEmitter {
     this.monitorOf(engine)?.reportFailure(reason);
   }
 
-  /** Resolves once every engine's inventory is synced, or `timeoutMs` passed (then some are not). */
+  /**
+   * Resolves once every engine's inventory is synced, or `timeoutMs` passed (then some are not); a quarantined engine
+   * is not waited for.
+   */
   async whenSynced(timeoutMs: number): Promise<void> {
     await Promise.all(this.active.map((m) => m.whenSynced(timeoutMs)));
   }
@@ -187,10 +192,11 @@ export class EnginePool extends EventEmitter {
    * The container an earlier attempt at a message left (labelled with its identity and queue), the newest if several,
    * so a redelivered or retried message adopts it instead of starting a second one.
    *
-   * For a first delivery the inventories answer (no call), and an engine whose inventory is not synced is listed; one
-   * that cannot be asked is skipped with a warning, so one engine down does not stop every run. For a message seen
-   * before (`authoritative`) every engine is listed: a container found on any engine that answered is adopted, and only
-   * "found on none that answered, while some could not be asked" is DockerUnavailable (it may be on those).
+   * For a first delivery the inventories answer (no call); a quarantined engine is skipped (it may not answer within
+   * the request timeout), and one whose inventory is not synced is listed; one that cannot be asked is skipped with a
+   * warning, so one engine down does not stop every run. For a message seen before (`authoritative`) every engine is
+   * listed: a container found on any engine that answered is adopted, and only "found on none that answered, while
+   * some could not be asked" is DockerUnavailable (it may be on those).
    */
   async findEarlier(
     identity: string,
@@ -202,10 +208,18 @@ export class EnginePool extends EventEmitter {
     const answers = await Promise.all(
       this.active.map(async (monitor) => {
         const { engine } = monitor;
-        if (!authoritative && monitor.synced) {
-          return monitor.inventory
-            .ofMessage(identity, queue)
-            .map((e) => ({ engine, id: e.id, state: e.state, createdNs: e.createdNs }));
+        if (!authoritative) {
+          if (!monitor.healthy) {
+            this.noteLookup(monitor, 'quarantined', log);
+            return [];
+          }
+          if (monitor.synced) {
+            this.lookupNotes.delete(monitor);
+            return monitor.inventory
+              .ofMessage(identity, queue)
+              .map((e) => ({ engine, id: e.id, state: e.state, createdNs: e.createdNs }));
+          }
+          this.noteLookup(monitor, 'unsynced', log);
         }
         try {
           const list = await engine.docker.listContainers({
@@ -280,6 +294,22 @@ export class EnginePool extends EventEmitter {
   }
 
   /**
+   * Says why a first delivery's look-up passes over an engine's inventory: a warning the first time in a row, then
+   * debug, so an engine down or unsynced for hours does not write a warning per message.
+   */
+  private noteLookup(monitor: EngineMonitor, why: 'quarantined' | 'unsynced', log: Logger): void {
+    const first = this.lookupNotes.get(monitor) !== why;
+    this.lookupNotes.set(monitor, why);
+    const fields = { host: monitor.id, reason: monitor.reason };
+    const message =
+      why === 'quarantined'
+        ? `engine ${monitor.id} is quarantined: first deliveries do not look for earlier containers there`
+        : `engine ${monitor.id}'s inventory is not synced: first deliveries list it to look for earlier containers`;
+    if (first) log.warn(fields, `${message} (said once until that changes)`);
+    else log.debug(fields, message);
+  }
+
+  /**
    * A container's name (without the slash): from its engine's inventory, which the create event names it in, when the
    * inventory follows the engine; else, or if the event is slow, from an inspect.
    */
@@ -309,7 +339,7 @@ export class EnginePool extends EventEmitter {
         Address: engine.spec.written,
         Labels: { ...engine.spec.labels },
         Healthy: monitor.healthy,
-        Running: monitor.healthy && monitor.synced ? monitor.inventory.running() : null,
+        Running: monitor.running,
         ...(engine.spec.maxContainers === undefined ? {} : { Capacity: engine.spec.maxContainers }),
         ...(version === undefined ? {} : { Version: version.version }),
       };

@@ -3,8 +3,8 @@ import type { EnginePool } from './pool.js';
 
 /**
  * Start-up reconciliation: what each engine's inventory holds for this queue, logged once the inventories are synced
- * (or `timeoutMs` passed). It removes nothing: a container of a message still unacked is adopted when that message
- * comes back.
+ * (or `timeoutMs` passed; a quarantined engine is not waited for). It removes nothing: a container of a message still
+ * unacked is adopted when that message comes back.
  */
 export async function reportEarlierContainers(
   pool: EnginePool,
@@ -14,6 +14,13 @@ export async function reportEarlierContainers(
 ): Promise<void> {
   await pool.whenSynced(timeoutMs);
   for (const monitor of pool.monitors) {
+    if (!monitor.healthy) {
+      log.debug(
+        { host: monitor.id, reason: monitor.reason },
+        'could not list earlier containers on this engine: it is quarantined (not waited for)',
+      );
+      continue;
+    }
     if (!monitor.synced) {
       log.debug(
         { host: monitor.id, reason: monitor.reason },

@@ -4,8 +4,11 @@ export interface EngineStatus {
   id: string;
   /** Not quarantined: it answers its health checks. */
   healthy: boolean;
-  /** Containers created by docker-dispatch (any worker, any queue) running on it now, from its inventory. */
-  running: number;
+  /**
+   * Containers created by docker-dispatch (any worker, any queue) running on it now, from its inventory; null while
+   * the engine is quarantined or its inventory not synced (the count may be stale), as in the hosts reply.
+   */
+  running: number | null;
   /** Its inventory follows it (listed, event stream held); `running` is then current. */
   synced: boolean;
   /** Most containers it should run at once, when the pool has a limit for it. */

@@ -87,12 +87,16 @@ export class DispatchMetrics {
     });
     new Gauge({
       name: name('containers_running'),
-      help: 'Running containers created by docker-dispatch, per engine, from its inventory (event stream)',
+      help:
+        'Running containers created by docker-dispatch, per engine, from its inventory (event stream); ' +
+        'absent while the engine is quarantined or its inventory not synced',
       labelNames: ['engine'],
       registers,
       collect() {
         this.reset();
-        for (const engine of sources.engines.engines()) this.labels(engine.id).set(engine.running);
+        // n.b. no sample rather than a stale one: the hosts reply says null, /api/status null.
+        for (const engine of sources.engines.engines())
+          if (engine.running !== null) this.labels(engine.id).set(engine.running);
       },
     });
     new Gauge({

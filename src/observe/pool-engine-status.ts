@@ -3,7 +3,8 @@ import type { EngineStatus, EngineStatusSource } from './engine-status.js';
 
 /**
  * Engine status for the HTTP side, read from the engine pool at each request: its current engines (so a SIGHUP reload
- * shows at once), each engine's health and the running count of its inventory. It asks no engine anything.
+ * shows at once), each engine's health and the running count of its inventory (null while that may be stale: the
+ * engine quarantined or its inventory not synced). It asks no engine anything.
  */
 export class PoolEngineStatus implements EngineStatusSource {
   constructor(private readonly pool: EnginePool) {}
@@ -19,7 +20,7 @@ export class PoolEngineStatus implements EngineStatusSource {
       return {
         id: engine.id,
         healthy: monitor.healthy,
-        running: monitor.inventory.running(),
+        running: monitor.running,
         synced: monitor.synced,
         ...(engine.spec.maxContainers === undefined ? {} : { capacity: engine.spec.maxContainers }),
         ...(reason === undefined ? {} : { reason }),

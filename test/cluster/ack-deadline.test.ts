@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { clusterNodes, urlsFrom } from '../support/cluster.js';
-import { countCreates } from '../support/engine-events.js';
+import { afterEach, expect, it } from 'vitest';
+import { clusterNodes, countsWhenDrained, describeOnCluster, urlsFrom } from '../support/cluster.js';
+import { watchCreates, type CreateWatch } from '../support/engine-events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { unique } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
@@ -10,22 +10,43 @@ import { WorkerProcess } from '../support/worker-process.js';
 
 const DEADLINE = ['--ack-deadline', '40'];
 
-describe('runs longer than the broker acknowledgement timeout', () => {
+describeOnCluster('runs longer than the broker acknowledgement timeout', () => {
   let h: Harness | undefined;
   let second: WorkerProcess | undefined;
+  const watches: CreateWatch[] = [];
+  const watch = (w: CreateWatch) => (watches.push(w), w);
   afterEach(async () => {
+    for (const w of watches.splice(0)) w.stop();
     await second?.stop();
     await h?.cleanup();
     h = second = undefined;
   });
 
-  it('a 150 s run is answered once, no channel is closed by the broker, and short runs meanwhile are answered at once', async () => {
+  it('a 150 s run is answered once, no channel is closed by the broker, and short runs meanwhile are answered as fast as without it', async () => {
     h = await startHarness('dd-ackdl', ['--queue-type', 'quorum', ...DEADLINE], undefined, {
       worker: urlsFrom(1),
       client: clusterNodes()[1]!.url,
     });
+    const harness = h;
+    /** An attached echo, answered: how long from publish to reply (ms). */
+    const shortRun = async (text: string) => {
+      const started = Date.now();
+      const { body } = await harness.broker.request(harness.queue, {
+        Dockercmd: 'run',
+        Image: harness.image,
+        Cmd: ['echo', text],
+        Options: { Attach: ['STDOUT'], Remove: true },
+      });
+      expect(body).toMatchObject({ Status: 'ok', Stdout: `${text}\n` });
+      return Date.now() - started;
+    };
+    // The baseline: the same short runs on the same worker, before the long run (the first one warms up).
+    await shortRun('warm-up');
+    const baseline: number[] = [];
+    for (let i = 0; i < 3; i++) baseline.push(await shortRun(`baseline ${i}`));
+
     const messageId = unique('long');
-    const since = Math.floor(Date.now() / 1000);
+    const creates = watch(await watchCreates([h.engines.a, h.engines.b], [`docker-dispatch.message-id=${messageId}`]));
     const long = h.broker.request(
       h.queue,
       {
@@ -41,15 +62,7 @@ describe('runs longer than the broker acknowledgement timeout', () => {
     const latencies: number[] = [];
     for (let i = 0; i < 7; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20_000));
-      const started = Date.now();
-      const { body } = await h.broker.request(h.queue, {
-        Dockercmd: 'run',
-        Image: h.image,
-        Cmd: ['echo', `short ${i}`],
-        Options: { Attach: ['STDOUT'], Remove: true },
-      });
-      expect(body).toMatchObject({ Status: 'ok', Stdout: `short ${i}\n` });
-      latencies.push(Date.now() - started);
+      latencies.push(await shortRun(`short ${i}`));
     }
     const { body } = await long;
     expect(body).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: 'begin\nend\n' });
@@ -60,12 +73,17 @@ describe('runs longer than the broker acknowledgement timeout', () => {
     expect(
       worker.logs().filter((l) => String(l.msg).startsWith('the ack deadline passed: handed over')).length,
     ).toBeGreaterThanOrEqual(3);
-    // Short runs waited for nothing (an attached echo takes about a second here).
-    expect(Math.max(...latencies)).toBeLessThan(10_000);
-    const label = [`docker-dispatch.message-id=${messageId}`];
-    expect((await countCreates(h.engines.a, since, label)) + (await countCreates(h.engines.b, since, label))).toBe(1);
-    expect(await h.broker.depth(h.queue)).toBe(0);
-    expect(await h.broker.depth(`${h.queue}.handover`)).toBe(0);
+    // Short runs waited for nothing: each within twice the slowest of the baseline, plus 2 s for the noise of a
+    // shared machine (a run held behind a closed channel waited tens of seconds).
+    const limit = 2 * Math.max(...baseline) + 2000;
+    console.info(`short runs: baseline ${baseline.join(', ')} ms; beside the long run ${latencies.join(', ')} ms`);
+    expect(
+      latencies.filter((ms) => ms > limit),
+      `baseline ${baseline.join(', ')} ms; limit ${limit} ms`,
+    ).toEqual([]);
+    expect(creates.count()).toBe(1);
+    expect(await countsWhenDrained(h.queue)).toEqual({ ready: 0, unacked: 0 });
+    expect(await countsWhenDrained(`${h.queue}.handover`)).toEqual({ ready: 0, unacked: 0 });
   }, 300_000);
 
   it('a worker SIGKILLed during a long run, after a hand-over: the next worker answers it, with one container', async () => {
@@ -74,7 +92,7 @@ describe('runs longer than the broker acknowledgement timeout', () => {
       client: clusterNodes()[1]!.url,
     });
     const messageId = unique('long-kill');
-    const since = Math.floor(Date.now() / 1000);
+    const creates = watch(await watchCreates([h.engines.a, h.engines.b], [`docker-dispatch.message-id=${messageId}`]));
     const reply = h.broker.request(
       h.queue,
       {
@@ -110,9 +128,8 @@ describe('runs longer than the broker acknowledgement timeout', () => {
     const { body } = await reply;
     expect(body).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: 'begin\nend\n' });
     expect(second.stderr).toContain('adopting the container of an earlier attempt');
-    const label = [`docker-dispatch.message-id=${messageId}`];
-    expect((await countCreates(h.engines.a, since, label)) + (await countCreates(h.engines.b, since, label))).toBe(1);
-    expect(await h.broker.depth(h.queue)).toBe(0);
-    expect(await h.broker.depth(`${h.queue}.handover`)).toBe(0);
+    expect(creates.count()).toBe(1);
+    expect(await countsWhenDrained(h.queue)).toEqual({ ready: 0, unacked: 0 });
+    expect(await countsWhenDrained(`${h.queue}.handover`)).toEqual({ ready: 0, unacked: 0 });
   }, 240_000);
 });

@@ -1,8 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { queueArguments, queueNames } from '../../src/amqp/topology.js';
 import { TestBroker } from '../support/broker.js';
-import { clusterNodes, killNode, leaderOf, queueTypes, startNode, urlsFrom } from '../support/cluster.js';
-import { countCreates } from '../support/engine-events.js';
+import {
+  clusterNodes,
+  countsWhenDrained,
+  describeOnCluster,
+  killNode,
+  leaderOf,
+  queueArgs,
+  queueTypes,
+  startNode,
+  urlsFrom,
+} from '../support/cluster.js';
+import { watchCreates, type CreateWatch } from '../support/engine-events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { dockerClient, removeContainers, services, unique } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
@@ -20,10 +30,13 @@ function sleepyRun(image: string, seconds: number) {
   };
 }
 
-describe('quorum queues on a cluster', () => {
+describeOnCluster('quorum queues on a cluster', () => {
   let h: Harness | undefined;
   const down: number[] = [];
+  const watches: CreateWatch[] = [];
+  const watch = (w: CreateWatch) => (watches.push(w), w);
   afterEach(async () => {
+    for (const w of watches.splice(0)) w.stop();
     for (const n of down.splice(0)) await startNode(n);
     await h?.cleanup();
     h = undefined;
@@ -35,7 +48,8 @@ describe('quorum queues on a cluster', () => {
       client: clusterNodes()[1]!.url,
     });
 
-  it('--queue-type quorum: the command, reply, dead-letter, retry and handover queues are quorum queues', async () => {
+  it('--queue-type quorum: the command, reply, dead-letter, retry and handover queues are quorum queues; the command \
+and handover queues have the delivery limit', async () => {
     h = await quorumHarness('dd-qq');
     const names = queueNames(h.queue);
     expect(await queueTypes(h.queue)).toEqual({
@@ -45,6 +59,16 @@ describe('quorum queues on a cluster', () => {
       [names.retryQueue]: 'quorum',
       [names.handoverQueue]: 'quorum',
     });
+    // A handed-over copy is consumed as the command queue is: the same delivery limit, dead-lettered the same way.
+    const limited = {
+      'x-delivery-limit': 20,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': names.deadLetterQueue,
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    };
+    expect(await queueArgs(names.queue)).toMatchObject(limited);
+    expect(await queueArgs(names.handoverQueue)).toMatchObject(limited);
   });
 
   it('a run, an invalid message (dead-lettered) and a retried transient failure behave as on classic queues', async () => {
@@ -80,7 +104,7 @@ describe('quorum queues on a cluster', () => {
     expect((await h.broker.take(h.deadLetterQueue)).properties.headers?.['x-dispatch-error-code']).toBe(
       'DockerUnavailable',
     );
-    expect(await h.broker.depth(h.queue)).toBe(0);
+    expect(await countsWhenDrained(h.queue)).toEqual({ ready: 0, unacked: 0 });
   });
 
   it('uses an existing classic command queue as it is, with a warning naming both types', async () => {
@@ -114,7 +138,7 @@ describe('quorum queues on a cluster', () => {
   it('kill -9 of the node the worker is connected to, mid-run: it reconnects to the next node; one reply, one container, the queue drained', async () => {
     h = await quorumHarness('dd-qq-kill');
     const messageId = unique('kill-node');
-    const since = Math.floor(Date.now() / 1000);
+    const creates = watch(await watchCreates([h.engines.a, h.engines.b], [`docker-dispatch.message-id=${messageId}`]));
     const reply = h.broker.request(h.queue, sleepyRun(h.image, 4), { messageId }, 90_000);
     const worker = h.worker;
     await worker.waitFor(() => worker.stdout.includes('| begin'));
@@ -126,12 +150,13 @@ describe('quorum queues on a cluster', () => {
       .logs()
       .find((l) => l.msg === 'consuming from ' + h!.queue && String(l.broker).includes(':5682'));
     expect(reconnected, 'reconnected to node 2, the next URL').toBeDefined();
-    const label = [`docker-dispatch.message-id=${messageId}`];
-    expect((await countCreates(h.engines.a, since, label)) + (await countCreates(h.engines.b, since, label))).toBe(1);
-    expect(await h.broker.depth(h.queue)).toBe(0);
+    expect(creates.count()).toBe(1);
+    // Nothing left in the queue, ready or unacked.
+    expect(await countsWhenDrained(h.queue)).toEqual({ ready: 0, unacked: 0 });
     // The node comes back and rejoins; the worker goes on as it was.
     await startNode(down.pop()!);
     expect((await h.broker.request(h.queue, sleepyRun(h.image, 0))).body).toMatchObject({ Status: 'ok' });
+    expect(await countsWhenDrained(h.queue)).toEqual({ ready: 0, unacked: 0 });
   });
 
   it("kill -9 of the command queue's leader, mid-run: one reply, one container, the queue drained", async () => {
@@ -158,18 +183,18 @@ describe('quorum queues on a cluster', () => {
     const engines = [dockerClient(hostA), dockerClient(hostB)];
     try {
       const messageId = unique('kill-leader');
-      const since = Math.floor(Date.now() / 1000);
+      const creates = watch(await watchCreates(engines, [`docker-dispatch.message-id=${messageId}`]));
       const reply = client.request(queue, sleepyRun(image, 4), { messageId }, 90_000);
       await worker.waitFor(() => worker.stdout.includes('| begin'));
       await killNode(3);
       down.push(3);
       const { body } = await reply;
       expect(body).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: 'begin\nend\n' });
-      const label = [`docker-dispatch.message-id=${messageId}`];
-      expect((await countCreates(engines[0]!, since, label)) + (await countCreates(engines[1]!, since, label))).toBe(1);
-      expect(await client.depth(queue)).toBe(0);
+      expect(creates.count()).toBe(1);
+      expect(await countsWhenDrained(queue)).toEqual({ ready: 0, unacked: 0 });
       await startNode(down.pop()!);
       expect((await client.request(queue, sleepyRun(image, 0))).body).toMatchObject({ Status: 'ok' });
+      expect(await countsWhenDrained(queue)).toEqual({ ready: 0, unacked: 0 });
     } finally {
       await worker.stop();
       await removeContainers(engines, queue);
@@ -210,7 +235,44 @@ describe('quorum queues on a cluster', () => {
       const dead = await h.broker.take(h.deadLetterQueue);
       expect(dead.properties.messageId).toBe(messageId);
       expect(dead.properties.headers?.['x-dispatch-error-code']).toBe('DeliveryLimit');
-      expect(await h.broker.depth(h.queue)).toBe(0);
+      expect(await countsWhenDrained(h.queue)).toEqual({ ready: 0, unacked: 0 });
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('the delivery limit holds for a handed-over copy too: one every worker dies on ends in <queue>.dead', async () => {
+    // The copy is made at --ack-deadline 15 (long enough that the copy is not handed over again before the test
+    // kills its worker); the test kills each worker as it logs carrying the copy out (--log-level debug).
+    const args = ['--delivery-limit', '2', '--ack-deadline', '15', '--log-level', 'debug'];
+    h = await quorumHarness('dd-qq-limit-ho', args);
+    const messageId = unique('poison-copy');
+    const reply = h.broker.request(h.queue, sleepyRun(h.image, 60), { messageId }, 90_000);
+    const carryingOut = (w: WorkerProcess) =>
+      w.logs().filter((l) => l.msg === 'carrying out' && l.messageId === messageId).length;
+    const restart = ['-q', h.queue, '--queue-type', 'quorum', ...args, '--network', 'none', h.hosts, urlsFrom(1)];
+    let worker = h.worker;
+    // The first worker carries out the original, hands it over, and takes the copy: killed then, once the broker has
+    // the original's ack (else the original would come back too: the case where a second reply can happen).
+    await worker.waitFor(() => worker.stderr.includes('the ack deadline passed: handed over'), 40_000);
+    await worker.waitFor(() => carryingOut(worker) === 2);
+    expect(await countsWhenDrained(h.queue)).toEqual({ ready: 0, unacked: 0 });
+    await worker.kill();
+    // The copy's second delivery, from the handover queue.
+    worker = await WorkerProcess.start(restart);
+    await worker.waitFor(() => carryingOut(worker) === 1);
+    await worker.kill();
+    // Its third: the last the broker makes (x-delivery-count 2).
+    worker = await WorkerProcess.start(restart);
+    try {
+      const { body } = await reply;
+      expect(body).toMatchObject({ Status: 'error', Error: { Code: 'DeliveryLimit' } });
+      expect(body.Error?.Message).toContain('delivered 3 times');
+      const dead = await h.broker.take(h.deadLetterQueue);
+      expect(dead.properties.messageId).toBe(messageId);
+      expect(dead.properties.headers?.['x-dispatch-error-code']).toBe('DeliveryLimit');
+      expect(dead.properties.headers?.['x-dispatch-handovers']).toBe(1);
+      expect(await countsWhenDrained(`${h.queue}.handover`)).toEqual({ ready: 0, unacked: 0 });
     } finally {
       await worker.stop();
     }

@@ -13,7 +13,7 @@ interface EngineRow {
   id: string;
   healthy: boolean;
   synced: boolean;
-  running: number;
+  running: number | null;
 }
 
 async function engineRows(url: string): Promise<EngineRow[]> {
@@ -51,6 +51,7 @@ describe('engine inventory', () => {
     const url = await statusUrl(h.worker);
     await eventually('synced', async () => ((await engineRows(url)).every((e) => e.synced) ? true : undefined));
     const before = (await engineRows(url)).find((e) => e.id === 'a')!.running;
+    if (before === null) throw new Error('engine a is synced, so its count is known');
     expect(before).toBe(await runningOn(h.engines.a));
 
     // As another worker (another queue) would: straight on the engine.

@@ -139,7 +139,7 @@ describe('engine faults', () => {
     const engineB = async () =>
       (
         JSON.parse((await getText(`${url}api/status`)).text) as {
-          engines: { id: string; healthy: boolean; synced: boolean; running: number }[];
+          engines: { id: string; healthy: boolean; synced: boolean; running: number | null }[];
         }
       ).engines.find((e) => e.id === 'b')!;
     const truth = async () =>
@@ -162,6 +162,8 @@ describe('engine faults', () => {
 
       killEngineB();
       await eventually('b out of sync', async () => (!(await engineB()).synced ? true : undefined));
+      // What its inventory last held is not shown as a current count.
+      expect((await engineB()).running).toBeNull();
       await restartEngineB();
       await eventually(
         "b synced again, with the engine's own count",

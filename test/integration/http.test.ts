@@ -101,7 +101,7 @@ describe('the HTTP endpoint (--http-port)', () => {
     expect(job).toMatchObject({ command: 'run', image: h.image, container: name });
     expect(['a', 'b']).toContain(job.host);
     expect(sample(await metrics(), 'docker_dispatch_messages_in_progress{command="run"}')).toBe(1);
-    const running = await eventually('the engine poller to count the running container', async () => {
+    const running = await eventually("the engine's inventory to count the running container", async () => {
       const t = await metrics();
       return sample(t, `docker_dispatch_containers_running{engine="${job.host}"}`)! >= 1 ? t : undefined;
     });
@@ -128,6 +128,31 @@ describe('the HTTP endpoint (--http-port)', () => {
     );
     expect(result.stdout).toBe(`${Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n')}\n…`);
     expect(result.stderr).toBe('oops');
+  });
+});
+
+describe('the HTTP endpoint and an engine whose count is not known', () => {
+  it('says no running count for a quarantined engine, as the hosts reply does: null in /api/status, no sample in /metrics', async () => {
+    const h = await startHarness(
+      'dd-http-unknown',
+      ['--http-port', '0'],
+      `a=${services().hostA},gone=unix:///tmp/${unique('no-engine')}.sock`,
+    );
+    try {
+      const url = await statusUrl(h.worker);
+      const hosts = (await h.broker.request(h.queue, { Dockercmd: 'hosts' })).body.Hosts ?? [];
+      expect(hosts.find((e) => e.Name === 'gone')).toMatchObject({ Healthy: false, Running: null });
+      const doc = JSON.parse((await getText(`${url}api/status`)).text) as StatusDocument;
+      expect(doc.engines.find((e) => e.id === 'gone')).toMatchObject({ healthy: false, synced: false, running: null });
+      const text = (await getText(`${url}metrics`)).text;
+      expect(sample(text, 'docker_dispatch_engine_up{engine="gone"}')).toBe(0);
+      expect(sample(text, 'docker_dispatch_containers_running{engine="gone"}')).toBeUndefined();
+      expect(sample(text, 'docker_dispatch_containers_running{engine="a"}')).toBe(
+        hosts.find((e) => e.Name === 'a')?.Running,
+      );
+    } finally {
+      await h.cleanup();
+    }
   });
 });
 

@@ -162,7 +162,7 @@ a removed one disappears", async () => {
     const running = async (engine: string) => ({
       metrics: sample((await getText(`${url}metrics`)).text, `docker_dispatch_containers_running{engine="${engine}"}`),
       status: (
-        JSON.parse((await getText(`${url}api/status`)).text) as { engines: { id: string; running: number }[] }
+        JSON.parse((await getText(`${url}api/status`)).text) as { engines: { id: string; running: number | null }[] }
       ).engines.find((e) => e.id === engine)?.running,
     });
 

@@ -84,6 +84,29 @@ describe('start-up', () => {
     expect(stdout + stderr).not.toContain('wrong-pass-123');
   });
 
+  it('does not wait for an engine that is down to count the containers of earlier runs', async () => {
+    const { amqpUrl, hostA } = services();
+    const queue = unique('dd-start-down');
+    const down = `unix:///tmp/${unique('no-engine')}.sock`;
+    const worker = await WorkerProcess.start(['-q', queue, '--log-level', 'debug', `a=${hostA},gone=${down}`, amqpUrl]);
+    try {
+      const logs = worker.logs();
+      const time = (msg: string) =>
+        logs.find((l) => String(l.msg).startsWith(msg) && l.host === 'gone')?.time as number;
+      const quarantined = time('engine gone does not answer: quarantined');
+      const skipped = time('could not list earlier containers on this engine: it is quarantined');
+      expect(quarantined).toBeTypeOf('number');
+      expect(skipped).toBeTypeOf('number');
+      // The wait for the inventories is up to 5 s: none of it for the engine that is down, only a's list.
+      expect(skipped - quarantined).toBeLessThan(2500);
+    } finally {
+      await worker.stop();
+      const broker = await TestBroker.connect(amqpUrl);
+      await broker.deleteQueues(queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`, `${queue}.handover`);
+      await broker.close();
+    }
+  });
+
   it('uses an existing command queue declared with other arguments (non-durable) as it is', async () => {
     const { amqpUrl, hostA, image } = services();
     const queue = unique('dd-nondurable');

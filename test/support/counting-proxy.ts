@@ -26,8 +26,23 @@ export class CountingProxy {
   private readonly server: net.Server;
   address = '';
 
-  private constructor(target: net.NetConnectOpts) {
-    this.server = net.createServer((client) => this.pipe(client, net.connect(target)));
+  /** Without a target the proxy is a black hole: it takes connections and counts requests, and never answers. */
+  private constructor(target: net.NetConnectOpts | undefined) {
+    this.server = net.createServer((client) =>
+      target ? this.pipe(client, net.connect(target)) : this.swallow(client),
+    );
+  }
+
+  /**
+   * An engine that drops every packet, as far as its clients can tell: connections are taken, requests counted, and
+   * nothing ever answered (an engine behind a firewall that drops, a host gone from the network).
+   */
+  static async blackHole({ listenPath }: { listenPath: string }): Promise<CountingProxy> {
+    const proxy = new CountingProxy(undefined);
+    await new Promise<void>((resolve) => proxy.server.listen(listenPath, resolve));
+    proxy.address = `unix://${listenPath}`;
+    proxy.listenPath = listenPath;
+    return proxy;
   }
 
   /** `engineAddress`: `unix:///path` or `tcp://host:port`, as the services scripts print them. */
@@ -69,6 +84,29 @@ export class CountingProxy {
 
   private pipe(client: net.Socket, upstream: net.Socket): void {
     this.sockets.add(client).add(upstream);
+    this.count(client);
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  }
+
+  private swallow(client: net.Socket): void {
+    this.sockets.add(client);
+    this.count(client);
+    const close = () => {
+      client.destroy();
+      this.sockets.delete(client);
+    };
+    client.on('error', close).on('close', close);
+  }
+
+  private count(client: net.Socket): void {
     let leftover = '';
     client.on('data', (chunk: Buffer) => {
       const text = leftover + chunk.toString('latin1');
@@ -81,14 +119,5 @@ export class CountingProxy {
       // Keep enough to catch a request line split across chunks, never one already counted.
       leftover = text.slice(Math.max(end, text.length - 512));
     });
-    client.pipe(upstream).pipe(client);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-      this.sockets.delete(client);
-      this.sockets.delete(upstream);
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
   }
 }

@@ -13,6 +13,8 @@ export interface Services {
   /** The 3-node cluster (scripts/services.sh --cluster): its AMQP URLs and its node names, in the same order. */
   clusterUrls?: string;
   clusterNodes?: string;
+  /** DD_REQUIRE_CLUSTER=1 (scripts/test.sh): the cluster tests fail, rather than skip, when the cluster is missing. */
+  clusterRequired?: boolean;
   /** The Podman engine (DOCKER_HOST_PODMAN). */
   hostPodman?: string;
 }
@@ -40,6 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     tlsDir: process.env.DOCKER_TLS_DIR,
     clusterUrls: process.env.AMQP_CLUSTER_URLS,
     clusterNodes: process.env.RABBIT_CLUSTER_NODES,
+    clusterRequired: process.env.DD_REQUIRE_CLUSTER === '1',
     hostPodman: process.env.DOCKER_HOST_PODMAN,
   };
   let stop = async () => {};

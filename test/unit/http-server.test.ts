@@ -29,7 +29,9 @@ describe('the HTTP endpoint', () => {
 
   it('answers /readyz 503 with the reason per engine when no engine is healthy', async () => {
     server = await startHttpServer(
-      sources([{ id: 'a', healthy: false, synced: false, running: 0, reason: 'connect ECONNREFUSED 127.0.0.1:2375' }]),
+      sources([
+        { id: 'a', healthy: false, synced: false, running: null, reason: 'connect ECONNREFUSED 127.0.0.1:2375' },
+      ]),
       { host: '127.0.0.1', port: 0 },
     );
     const response = await fetch(`${server.url}readyz`);

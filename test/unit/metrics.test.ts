@@ -84,7 +84,7 @@ describe('metrics', () => {
   it('reads engines and the broker connection at each scrape', async () => {
     const engines: EngineStatus[] = [
       { id: 'a', healthy: true, synced: true, running: 3, capacity: 8 },
-      { id: 'b', healthy: false, synced: false, running: 0, reason: 'ECONNREFUSED' },
+      { id: 'b', healthy: false, synced: false, running: null, reason: 'ECONNREFUSED' },
     ];
     const worker = { ...running };
     const metrics = metricsWith(engines, worker);
@@ -92,6 +92,8 @@ describe('metrics', () => {
     expect(sample(text, 'docker_dispatch_engine_up{engine="a"}')).toBe(1);
     expect(sample(text, 'docker_dispatch_engine_up{engine="b"}')).toBe(0);
     expect(sample(text, 'docker_dispatch_containers_running{engine="a"}')).toBe(3);
+    // n.b. no count for an engine whose count is not known, rather than a stale one.
+    expect(sample(text, 'docker_dispatch_containers_running{engine="b"}')).toBeUndefined();
     expect(sample(text, 'docker_dispatch_engine_capacity{engine="a"}')).toBe(8);
     expect(sample(text, 'docker_dispatch_engine_capacity{engine="b"}')).toBeUndefined();
     expect(sample(text, 'docker_dispatch_amqp_connected')).toBe(1);

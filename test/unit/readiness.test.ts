@@ -9,7 +9,7 @@ const down: EngineStatus = {
   id: 'b',
   healthy: false,
   synced: false,
-  running: 0,
+  running: null,
   reason: 'connect ECONNREFUSED 10.0.0.5:2375',
 };
 
@@ -27,7 +27,7 @@ describe('readiness', () => {
   it('is not ready without a healthy engine, and says why for each', () => {
     const r = readiness(consuming, [
       down,
-      { id: 'c', healthy: false, synced: false, running: 0, reason: 'not checked yet' },
+      { id: 'c', healthy: false, synced: false, running: null, reason: 'not checked yet' },
     ]);
     expect(r.ready).toBe(false);
     expect(r.reasons).toEqual(['no Docker engine is healthy']);

@@ -131,7 +131,7 @@ describe('the status document', () => {
       now: 10_000,
       info: { version: '1.0.0', queue: 'jobs', prefetch: 4, startedAt: 0 },
       worker,
-      engines: [{ id: 'a', healthy: false, synced: false, running: 0, reason: 'ENOENT' }],
+      engines: [{ id: 'a', healthy: false, synced: false, running: null, reason: 'ENOENT' }],
       inProgress: [
         { messageId: 'new', command: 'run', image: 'i', host: undefined, container: undefined, receivedAt: 9000 },
         { messageId: 'old', command: 'stop', image: undefined, host: 'a', container: 'web', receivedAt: 4000 },
