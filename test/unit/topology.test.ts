@@ -12,6 +12,7 @@ describe('queue arguments', () => {
       deadLetterQueue: {},
       retryQueue: { 'x-message-ttl': 5000, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'jobs' },
       handoverQueue: {},
+      cancelStream: { 'x-queue-type': 'stream', 'x-max-age': '24h', 'x-stream-max-segment-size-bytes': 1_000_000 },
     });
   });
 
@@ -37,5 +38,7 @@ describe('queue arguments', () => {
       'x-dead-letter-strategy': 'at-least-once',
       'x-overflow': 'reject-publish',
     });
+    // n.b. the cancel stream is a stream whatever the queue type.
+    expect(args.cancelStream['x-queue-type']).toBe('stream');
   });
 });
