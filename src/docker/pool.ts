@@ -279,7 +279,7 @@ export class EnginePool extends EventEmitter {
         Healthy: monitor.healthy,
         Running: monitor.healthy && monitor.synced ? monitor.inventory.running() : null,
         ...(engine.spec.maxContainers === undefined ? {} : { Capacity: engine.spec.maxContainers }),
-        ...(version === undefined ? {} : { Version: version.version }),
+        ...(version === undefined ? {} : { Version: version.version, Vendor: version.vendor }),
       };
     });
   }
