@@ -31,7 +31,34 @@ interface EngineFailure {
   statusCode?: number;
   code?: string;
   message?: string;
-  json?: { message?: string } | null;
+  /** The engine's JSON body: Docker's `{message}`, Podman's `{cause, message, response}`. */
+  json?: { message?: string; cause?: string } | null;
+}
+
+/**
+ * The `cause` of a Podman error body that means the request clashes with the container's state or name: Podman
+ * answers these with 500 where Docker answers 409 (scripts/PODMAN-NOTES.md, note 1). A `cause` is the text of the Go
+ * sentinel error at the root of the failure, one fixed string per kind of error (unlike `message`, which names the
+ * container and the call), so it is matched whole.
+ */
+const PODMAN_CONFLICT_CAUSES: ReadonlySet<string> = new Set([
+  // containers/storage ErrDuplicateName: a create with a name in use.
+  'that name is already in use',
+  // libpod ErrCtrExists: the same, when libpod notices first.
+  'container already exists',
+  // libpod ErrCtrStateInvalid: a kill of a container that is not running, a DELETE of a running one without force.
+  'container state improper',
+]);
+
+/**
+ * Whether the engine refused the request as a conflict with the container's state or name: Docker's 409, or Podman's
+ * 500 whose structured `cause` is one of PODMAN_CONFLICT_CAUSES. The one place where the worker reads an engine's
+ * words to classify its answer; a 500 with any other cause (or none) is the engine failing (DockerUnavailable).
+ */
+export function isConflict(failure: EngineFailure): boolean {
+  if (failure.statusCode === 409) return true;
+  const cause = failure.json?.cause;
+  return failure.statusCode === 500 && typeof cause === 'string' && PODMAN_CONFLICT_CAUSES.has(cause);
 }
 
 /** True when `err` shows the request never reached the engine (connection refused, no socket, no route). */
@@ -43,6 +70,7 @@ export function neverReachedEngine(err: unknown): boolean {
 /**
  * Turns a dockerode failure into a DispatchError, by status code and operation, never by message text (dockerode
  * labels a 404 from create "no such container" although it means a missing image; a 409 carries no reason at all).
+ * Podman's conflicts, which come as 500, are told apart by their structured cause (isConflict).
  */
 export function classifyDockerError(
   err: unknown,
@@ -72,6 +100,10 @@ export function classifyDockerError(
       withContext,
     );
   }
+  // n.b. before the 5xx: Podman answers conflicts with 500. A conflict is the message's doing, not the engine's health.
+  if (isConflict(failure)) {
+    return new DispatchError('Conflict', `engine ${host} refused ${operation} (conflict): ${reason}`, withContext);
+  }
   if (status >= 500) {
     return new DispatchError(
       'DockerUnavailable',
@@ -86,9 +118,6 @@ export function classifyDockerError(
     if (operation === 'start')
       return new DispatchError('DockerError', `engine ${host} cannot start the container: ${reason}`, withContext);
     return new DispatchError('ContainerNotFound', `container not found on engine ${host}: ${reason}`, withContext);
-  }
-  if (status === 409) {
-    return new DispatchError('Conflict', `engine ${host} refused ${operation} (conflict): ${reason}`, withContext);
   }
   return new DispatchError('DockerError', `engine ${host} refused ${operation} (${status}): ${reason}`, withContext);
 }

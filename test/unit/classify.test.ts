@@ -30,6 +30,52 @@ describe('classifyDockerError', () => {
     expect(error.context.host).toBe('a');
   });
 
+  /** A failure shaped as docker-modem makes them from Podman's error body. */
+  function podmanError(cause: string, message: string): Error {
+    return Object.assign(new Error(`(HTTP code 500) server error - ${message} `), {
+      statusCode: 500,
+      json: { cause, message, response: 500 },
+    });
+  }
+
+  it.each<[DockerOperation, string, string]>([
+    [
+      'create',
+      'that name is already in use',
+      'container create: creating container storage: the container name "x" is already in use by 3f2a',
+    ],
+    ['create', 'container already exists', 'name "x" is in use: container already exists'],
+    [
+      'kill',
+      'container state improper',
+      'can only kill running containers. 3f2a is in state exited: container state improper',
+    ],
+    [
+      'remove',
+      'container state improper',
+      'cannot remove container 3f2a as it is running - running or paused containers cannot be removed without force: container state improper',
+    ],
+  ])("Podman's 500 to %s with cause %j is a Conflict (Docker's 409), with its words", (operation, cause, message) => {
+    const error = classifyDockerError(podmanError(cause, message), operation, 'p');
+    expect(error.code).toBe('Conflict');
+    expect(error.disposition).toBe('dead-letter');
+    expect(error.message).toBe(`engine p refused ${operation} (conflict): ${message}`);
+  });
+
+  it('a Podman 500 with any other cause is the engine failing, even if its message reads like a conflict', () => {
+    expect(classifyDockerError(podmanError('internal libpod error', 'boom'), 'create', 'p').code).toBe(
+      'DockerUnavailable',
+    );
+    // n.b. only the cause is read, whole: the free text of the message never decides.
+    const wordy = podmanError('no space left on device', 'the name is already in use: container state improper');
+    expect(classifyDockerError(wordy, 'create', 'p').code).toBe('DockerUnavailable');
+    const partial = podmanError('container state improper, and more', 'x');
+    expect(classifyDockerError(partial, 'kill', 'p').code).toBe('DockerUnavailable');
+    // A conflict cause on another status is not taken for one either.
+    const notFive = Object.assign(new Error('x'), { statusCode: 502, json: { cause: 'container state improper' } });
+    expect(classifyDockerError(notFive, 'kill', 'p').code).toBe('DockerUnavailable');
+  });
+
   it('a socket error with no status is DockerUnavailable (transient), naming the engine', () => {
     const err = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2375'), { code: 'ECONNREFUSED' });
     const error = classifyDockerError(err, 'create', 'b');
