@@ -197,13 +197,15 @@ export class Placement {
  * engine itself. A container created long ago and never started does not count.
  */
 async function listManaged(engine: Engine, timeoutMs: number): Promise<Docker.ContainerInfo[]> {
+  // n.b. states are picked here, not with a `status` filter: Podman's `status=created` misses a container that is
+  // attached but not started yet (it lists as `created`), which is exactly a run between its create and its start.
   const containers = await engine.docker.listContainers({
     all: true,
-    filters: { label: [`${LABELS.managed}=true`], status: ['running', 'created'] },
+    filters: { label: [`${LABELS.managed}=true`] },
     abortSignal: AbortSignal.timeout(timeoutMs),
   });
   const recent = Date.now() / 1000 - STARTING_WINDOW_S;
-  return containers.filter((c) => c.State === 'running' || c.Created >= recent);
+  return containers.filter((c) => c.State === 'running' || (c.State === 'created' && c.Created >= recent));
 }
 
 /**
