@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { DispatchError } from '../errors.js';
-import { classifyDockerError, neverReachedEngine } from './classify.js';
+import { classifyDockerError, dockerStatus, neverReachedEngine } from './classify.js';
 import { createdNanos } from './docker-client.js';
 import type { Engine } from './engine.js';
 import { checkedInspect } from './inspect-shape.js';
@@ -81,7 +81,7 @@ export class Placement {
         await container
           .remove({ force: true, v: true, abortSignal: AbortSignal.timeout(options.timeoutMs) })
           .catch((err: unknown) => {
-            if ((err as { statusCode?: number }).statusCode === 404) return; // gone already: what was wanted
+            if (dockerStatus(err) === 404) return; // gone already: what was wanted
             log.warn(
               { host: engine.id, container: container.id, err },
               "could not remove a container over the engine's capacity: remove it by hand (docker rm)",
@@ -236,7 +236,7 @@ async function withinCapacity(engine: Engine, container: Docker.Container, timeo
           );
           return { id: c.Id, created: createdNanos(info.Created) };
         } catch (err) {
-          if ((err as { statusCode?: number }).statusCode === 404) return undefined; // gone meanwhile: not in the way
+          if (dockerStatus(err) === 404) return undefined; // gone meanwhile: not in the way
           throw err;
         }
       }),

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { classifyDockerError, neverReachedEngine, type DockerOperation } from '../../src/docker/classify.js';
+import {
+  classifyDockerError,
+  dockerStatus,
+  neverReachedEngine,
+  type DockerOperation,
+} from '../../src/docker/classify.js';
 import { DispatchError } from '../../src/errors.js';
 
 /** A failure shaped as docker-modem makes them. */
@@ -74,6 +79,22 @@ describe('classifyDockerError', () => {
     // A conflict cause on another status is not taken for one either.
     const notFive = Object.assign(new Error('x'), { statusCode: 502, json: { cause: 'container state improper' } });
     expect(classifyDockerError(notFive, 'kill', 'p').code).toBe('DockerUnavailable');
+  });
+
+  it("Podman's 500 'no such container' (an inspect racing a removal) is ContainerNotFound, as Docker's 404", () => {
+    const gone = podmanError('no such container', 'container 3f2a does not exist in database: no such container');
+    expect(classifyDockerError(gone, 'inspect', 'p').code).toBe('ContainerNotFound');
+  });
+
+  it('dockerStatus: the status as Docker would have answered it', () => {
+    expect(dockerStatus(podmanError('container state improper', 'x'))).toBe(409);
+    expect(dockerStatus(podmanError('that name is already in use', 'x'))).toBe(409);
+    expect(dockerStatus(podmanError('no such container', 'x'))).toBe(404);
+    expect(dockerStatus(podmanError('internal libpod error', 'x'))).toBe(500);
+    expect(dockerStatus(httpError(500, 'driver failed'))).toBe(500);
+    expect(dockerStatus(httpError(304, ''))).toBe(304);
+    expect(dockerStatus(Object.assign(new Error(), { code: 'ECONNREFUSED' }))).toBeUndefined();
+    expect(dockerStatus(undefined)).toBeUndefined();
   });
 
   it('a socket error with no status is DockerUnavailable (transient), naming the engine', () => {
