@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 eval "$(bash scripts/services.sh --cluster)"
+# services.sh started Podman: its tests must run, never skip (test/support/services.ts podmanEngine).
+export DD_REQUIRE_PODMAN=1
 npm ci --no-audit --no-fund
 npm run typecheck
 npm run lint
