@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 eval "$(bash scripts/services.sh --cluster)"
 # The cluster tests skip where no cluster is set up; here one is, so they must run (and fail if it is missing).
 export DD_REQUIRE_CLUSTER=1
+# services.sh started Podman: its tests must run, never skip (test/support/services.ts podmanEngine).
+export DD_REQUIRE_PODMAN=1
 npm ci --no-audit --no-fund
 npm run typecheck
 npm run lint

@@ -42,7 +42,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, { disposition: Disposition;
     disposition: 'dead-letter',
     description:
       'The request clashes with the engine state: name in use, container found on several ' +
-      'engines or by an ambiguous id prefix, removing a running container without Force.',
+      'engines or by an ambiguous id prefix, removing a running container without Force, killing one that is not ' +
+      "running (Docker's 409; Podman's 500 with a conflict cause).",
   },
   PullFailed: {
     disposition: 'dead-letter',

@@ -102,6 +102,13 @@ function renderEngines(doc) {
         el('span', { class: 'dot', 'aria-hidden': 'true' }),
         el('span', { class: 'name', text: engine.id }),
         el('span', { class: 'state', text: state }),
+        engine.vendor === undefined
+          ? undefined
+          : el('span', {
+              class: 'vendor',
+              text: `${engine.vendor} ${engine.version}`,
+              title: `API ${engine.apiVersion}`,
+            }),
         el('span', { class: 'load', text: load }),
         engine.reason === undefined ? undefined : el('span', { class: 'reason', text: engine.reason }),
       );

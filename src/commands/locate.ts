@@ -1,3 +1,4 @@
+import { dockerStatus } from '../docker/classify.js';
 import type { LocatedContainer } from '../docker/pool.js';
 import { containerName, type CommandContext } from './context.js';
 
@@ -20,7 +21,7 @@ export async function locateTarget(reference: string, ctx: CommandContext): Prom
   return { ...located, result };
 }
 
-/** The engine's HTTP status of a failed call, if it answered. */
+/** The engine's HTTP status of a failed call, as Docker would have answered it (see dockerStatus), if it answered. */
 export function statusOf(err: unknown): number | undefined {
-  return (err as { statusCode?: number } | null)?.statusCode;
+  return dockerStatus(err);
 }

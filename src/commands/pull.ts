@@ -1,4 +1,5 @@
 import { DispatchError } from '../errors.js';
+import { normalizeImage } from '../docker/image-ref.js';
 import { pullImage } from '../docker/pull-image.js';
 import { registryAuth } from '../docker/registry-auth.js';
 import type { PullMessage } from '../messages/types.js';
@@ -26,7 +27,7 @@ export const pull: CommandHandler<PullMessage> = async (message, ctx) => {
         await pullImage(engine, message.Image, auth, ctx.lease.signal);
         // n.b. dockerode's image inspect takes no abort signal: its deadline is raced instead.
         const info = await Promise.race([
-          engine.docker.getImage(message.Image).inspect(),
+          engine.docker.getImage(normalizeImage(message.Image)).inspect(),
           deadline(ctx.requestTimeoutMs, engine.id),
         ]);
         return { pulled: { Host: engine.id, Image: message.Image, Id: info.Id } };

@@ -3,6 +3,7 @@ import { DispatchError } from '../errors.js';
 import { classifyDockerError, type DockerOperation } from '../docker/classify.js';
 import { capture, registerWait, type Captured } from '../docker/container-io.js';
 import type { Engine } from '../docker/engine.js';
+import { normalizeImage } from '../docker/image-ref.js';
 import { checkedInspect } from '../docker/inspect-shape.js';
 import { LABELS } from '../docker/labels.js';
 import { callSignal, HandedOverError } from '../delivery/lease.js';
@@ -314,7 +315,7 @@ export function createOptions(message: RunMessage, ctx: CommandContext, engine: 
   ];
   return {
     name: options.Name,
-    Image: message.Image,
+    Image: normalizeImage(message.Image), // what the policy matched, the same image on either vendor
     Cmd: message.Cmd,
     Entrypoint: options.Entrypoint,
     Env: env.length > 0 || options.Env ? env : undefined,

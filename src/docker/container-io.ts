@@ -20,6 +20,9 @@ export interface Captured {
   truncated: boolean;
 }
 
+/** Podman's wait StatusCode for a container that has no exit code (it never ran); see registerWait. */
+const NEVER_RAN_PODMAN = -1;
+
 /**
  * Asks the engine to report the container's exit and resolves once the engine has registered that (its response
  * headers arrived), so a container that exits at once cannot be missed. `exitCode` settles when the container exits.
@@ -52,7 +55,9 @@ export async function registerWait(
     };
     if (body.Error?.Message) throw Object.assign(new Error(body.Error.Message), { statusCode: 500 });
     if (typeof body.StatusCode !== 'number') throw new Error('the engine sent a wait result without StatusCode');
-    return body.StatusCode;
+    // n.b. Podman answers `not-running` on a container that never ran (created) with -1, "no exit code yet"; Docker
+    // answers 0. Replies give Docker's.
+    return body.StatusCode === NEVER_RAN_PODMAN ? 0 : body.StatusCode;
   })();
   // Awaited by the caller once the container has started; keep an early failure from being unhandled meanwhile.
   exitCode.catch(() => undefined);

@@ -15,6 +15,12 @@ export interface InventoryEntry {
   state: ContainerState;
   /** When the engine created it, in nanoseconds since the epoch (a list gives seconds only). */
   createdNs: bigint;
+  /**
+   * Where its create event came in the engine's event stream: 1, 2, … in the engine's own order, which every worker
+   * sees alike; 0 when it is known only from a list (created before the stream's start); undefined for a container this
+   * worker just created, until its create event comes.
+   */
+  createdSeq?: number;
 }
 
 /** A container as `GET /containers/json` lists it. */
@@ -62,13 +68,18 @@ const STATE_AFTER: Readonly<Record<string, ContainerState>> = {
 export class Inventory {
   private readonly byId = new Map<string, InventoryEntry>();
   private readonly waiters = new Map<string, ((entry: InventoryEntry) => void)[]>();
+  private readonly sequenceWaiters = new Map<string, ((entry: InventoryEntry) => void)[]>();
+  /** The last create event's place in the stream (see InventoryEntry.createdSeq). */
+  private sequence = 0;
 
-  /** Replaces everything with what a list says (a resync). */
+  /** Replaces everything with what a list says (a resync); what the stream said of their order is kept. */
   replace(listed: readonly ListedContainer[]): void {
+    const before = new Map(this.byId);
     this.byId.clear();
     for (const container of listed) {
       const labels = container.Labels ?? {};
       if (labels[LABELS.managed] !== 'true' || typeof container.Id !== 'string') continue;
+      const known = before.get(container.Id);
       this.put({
         id: container.Id,
         name: (container.Names?.[0] ?? '').replace(/^\//, ''),
@@ -76,6 +87,8 @@ export class Inventory {
         queue: labels[LABELS.queue],
         state: STATES.has(container.State ?? '') ? (container.State as ContainerState) : 'exited',
         createdNs: BigInt(Math.floor(container.Created ?? 0)) * 1_000_000_000n,
+        // n.b. one this worker created whose event has not come yet counts as before every other until it comes.
+        createdSeq: known?.createdSeq ?? 0,
       });
     }
   }
@@ -102,6 +115,7 @@ export class Inventory {
         queue: attributes[LABELS.queue],
         state: 'created',
         createdNs: eventTimeNs(event),
+        createdSeq: ++this.sequence,
       });
       return;
     }
@@ -110,6 +124,8 @@ export class Inventory {
       known.state = 'created';
       if (attributes.name) known.name = attributes.name;
       known.createdNs = eventTimeNs(event);
+      // n.b. a create event replayed after a reconnect keeps the place the first one gave.
+      if (!known.createdSeq) known.createdSeq = ++this.sequence;
     }
     const next = STATE_AFTER[action];
     if (next && action !== 'create') known.state = next;
@@ -141,15 +157,36 @@ export class Inventory {
     this.waiters.delete(id);
   }
 
+  /** Resolves with the entry once the container's create event has come through the stream, at once if it has. */
+  whenSequenced(id: string): Promise<InventoryEntry> {
+    const known = this.byId.get(id);
+    if (known?.createdSeq) return Promise.resolve(known);
+    return new Promise((resolve) => this.sequenceWaiters.set(id, [...(this.sequenceWaiters.get(id) ?? []), resolve]));
+  }
+
+  /** Gives up waiting for a container's create event. */
+  stopWaitingForSequence(id: string): void {
+    this.sequenceWaiters.delete(id);
+  }
+
   /** Containers running, or created in the last minute and about to start: what placement counts as an engine's load. */
   load(nowNs: bigint = BigInt(Date.now()) * 1_000_000n): number {
     let count = 0;
+    for (const entry of this.byId.values()) if (countsAsLoad(entry, nowNs)) count += 1;
+    return count;
+  }
+
+  /**
+   * The load (as `load` counts it) of the containers created before `id` in the engine's order of create events: those
+   * whose event came earlier, and those known only from a list. Undefined until `id`'s own create event has come.
+   * n.b. a container this worker created whose event has not come yet came after `id`: the stream is in order.
+   */
+  loadBefore(id: string, nowNs: bigint = BigInt(Date.now()) * 1_000_000n): number | undefined {
+    const place = this.byId.get(id)?.createdSeq;
+    if (!place) return undefined;
+    let count = 0;
     for (const entry of this.byId.values()) {
-      if (
-        entry.state === 'running' ||
-        entry.state === 'restarting' ||
-        (entry.state === 'created' && entry.createdNs >= nowNs - STARTING_WINDOW_NS)
-      )
+      if (entry.id !== id && entry.createdSeq !== undefined && entry.createdSeq < place && countsAsLoad(entry, nowNs))
         count += 1;
     }
     return count;
@@ -181,12 +218,26 @@ export class Inventory {
 
   private put(entry: InventoryEntry): void {
     this.byId.set(entry.id, entry);
+    const sequenced = entry.createdSeq ? this.sequenceWaiters.get(entry.id) : undefined;
+    if (sequenced) {
+      this.sequenceWaiters.delete(entry.id);
+      for (const resolve of sequenced) resolve(entry);
+    }
     if (entry.name === '') return;
     const waiting = this.waiters.get(entry.id);
     if (!waiting) return;
     this.waiters.delete(entry.id);
     for (const resolve of waiting) resolve(entry);
   }
+}
+
+/** Running, or created in the last minute and about to start. */
+function countsAsLoad(entry: InventoryEntry, nowNs: bigint): boolean {
+  return (
+    entry.state === 'running' ||
+    entry.state === 'restarting' ||
+    (entry.state === 'created' && entry.createdNs >= nowNs - STARTING_WINDOW_NS)
+  );
 }
 
 function eventTimeNs(event: ContainerEvent): bigint {

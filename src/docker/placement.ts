@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { DispatchError } from '../errors.js';
-import { classifyDockerError, neverReachedEngine } from './classify.js';
+import { classifyDockerError, dockerStatus, neverReachedEngine } from './classify.js';
 import { createdNanos } from './docker-client.js';
 import type { Engine } from './engine.js';
 import { checkedInspect } from './inspect-shape.js';
@@ -31,6 +31,8 @@ export interface PlacementOptions {
   signal?: AbortSignal;
 }
 
+/** Longest wait for a new container's create event before its capacity check lists the engine instead. */
+const CREATE_EVENT_WAIT_MS = 2000;
 /** A created container younger than this is taken to be about to start (a run between its create and start). */
 const STARTING_WINDOW_S = 60;
 /** Longest wait for room between looks at the engines, in case an inventory missed the change that made room. */
@@ -77,11 +79,11 @@ export class Placement {
         this.pool
           .monitorOf(engine)
           ?.inventory.noteCreated({ id: container.id, ...owner, createdNs: BigInt(Date.now()) * 1_000_000n });
-        if (await withinCapacity(engine, container, options.timeoutMs)) return { engine, container };
+        if (await this.withinCapacity(engine, container, options.timeoutMs)) return { engine, container };
         await container
           .remove({ force: true, v: true, abortSignal: AbortSignal.timeout(options.timeoutMs) })
           .catch((err: unknown) => {
-            if ((err as { statusCode?: number }).statusCode === 404) return; // gone already: what was wanted
+            if (dockerStatus(err) === 404) return; // gone already: what was wanted
             log.warn(
               { host: engine.id, container: container.id, err },
               "could not remove a container over the engine's capacity: remove it by hand (docker rm)",
@@ -176,6 +178,32 @@ export class Placement {
     return counted.flat();
   }
 
+  /**
+   * Whether a just-created container is among the first MaxContainers docker-dispatch containers on its engine, in the
+   * engine's order of create events: once its own create event has come through the engine's stream, every container
+   * created before it is in the inventory (the stream is in order), and every worker sees that order alike, so a
+   * container is only ever weighed against those before it and at most MaxContainers survive a race. Without a synced
+   * inventory (or its event within a while), the engine is listed instead.
+   */
+  private async withinCapacity(engine: Engine, container: Docker.Container, timeoutMs: number): Promise<boolean> {
+    const max = engine.spec.maxContainers;
+    if (max === undefined) return true;
+    const monitor = this.pool.monitorOf(engine);
+    if (monitor?.synced) {
+      const { inventory } = monitor;
+      let timer: NodeJS.Timeout | undefined;
+      const sequenced = await Promise.race([
+        inventory.whenSequenced(container.id),
+        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), CREATE_EVENT_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+      const before = sequenced && inventory.loadBefore(container.id);
+      if (before !== undefined) return before < max;
+      inventory.stopWaitingForSequence(container.id);
+    }
+    return withinCapacityListed(engine, container, timeoutMs);
+  }
+
   /** Resolves when an inventory changes (a container exited or went away), or after a while in any case. */
   private roomMayHaveChanged(signal: AbortSignal | undefined): Promise<void> {
     return new Promise((resolve) => {
@@ -197,26 +225,26 @@ export class Placement {
  * engine itself. A container created long ago and never started does not count.
  */
 async function listManaged(engine: Engine, timeoutMs: number): Promise<Docker.ContainerInfo[]> {
+  // n.b. states are picked here, not with a `status` filter: Podman's `status=created` misses a container that is
+  // attached but not started yet (it lists as `created`), which is exactly a run between its create and its start.
   const containers = await engine.docker.listContainers({
     all: true,
-    filters: { label: [`${LABELS.managed}=true`], status: ['running', 'created'] },
+    filters: { label: [`${LABELS.managed}=true`] },
     abortSignal: AbortSignal.timeout(timeoutMs),
   });
   const recent = Date.now() / 1000 - STARTING_WINDOW_S;
-  return containers.filter((c) => c.State === 'running' || c.Created >= recent);
+  return containers.filter((c) => c.State === 'running' || (c.State === 'created' && c.Created >= recent));
 }
 
 /**
- * Whether a just-created container is among the first MaxContainers docker-dispatch containers on its engine, in
- * order of creation: an order every worker computes alike and that a newer container never jumps, so at most
- * MaxContainers survive a race (a container is only ever compared with those created before it, which every worker
- * that created a later one also sees). Asked of the engine itself, not the inventory, which may lag another worker's
- * create by the time its event takes. The engine's list gives creation times in seconds; ties within that second are
- * ordered by the nanosecond times of an inspect, then by id.
+ * The capacity check without the event stream: whether a just-created container is among the first MaxContainers
+ * docker-dispatch containers the engine lists, in order of creation time (seconds from the list; ties within a second
+ * ordered by the nanosecond times of an inspect, then by id). n.b. weaker than the stream's order: an engine may stamp
+ * a container's creation time well before the container shows in its list (Podman does, by the time its storage
+ * takes), so a worker may not yet see a container created before its own.
  */
-async function withinCapacity(engine: Engine, container: Docker.Container, timeoutMs: number): Promise<boolean> {
-  const max = engine.spec.maxContainers;
-  if (max === undefined) return true;
+async function withinCapacityListed(engine: Engine, container: Docker.Container, timeoutMs: number): Promise<boolean> {
+  const max = engine.spec.maxContainers!;
   try {
     const managed = await listManaged(engine, timeoutMs);
     const mine = managed.find((c) => c.Id === container.id);
@@ -234,7 +262,7 @@ async function withinCapacity(engine: Engine, container: Docker.Container, timeo
           );
           return { id: c.Id, created: createdNanos(info.Created) };
         } catch (err) {
-          if ((err as { statusCode?: number }).statusCode === 404) return undefined; // gone meanwhile: not in the way
+          if (dockerStatus(err) === 404) return undefined; // gone meanwhile: not in the way
           throw err;
         }
       }),

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { DispatchError } from '../errors.js';
 import type { TlsFiles } from '../tls.js';
 import type { EngineSpec } from './address.js';
-import { classifyDockerError } from './classify.js';
+import { classifyDockerError, dockerStatus } from './classify.js';
 import { Engine } from './engine.js';
 import { EngineMonitor, type MonitorOptions } from './engine-monitor.js';
 import { checkedInspect } from './inspect-shape.js';
@@ -156,7 +156,7 @@ export class EnginePool extends EventEmitter {
           // Act on the full id from here on: the reference was only good for finding it.
           return { engine, found: { engine, container: engine.docker.getContainer(info.Id), info } };
         } catch (err) {
-          const status = (err as { statusCode?: number }).statusCode;
+          const status = dockerStatus(err);
           if (status === 404) return { engine };
           // n.b. the engine answers 400 when an id prefix matches several of its containers.
           if (status === 400) {
@@ -341,7 +341,7 @@ export class EnginePool extends EventEmitter {
         Healthy: monitor.healthy,
         Running: monitor.running,
         ...(engine.spec.maxContainers === undefined ? {} : { Capacity: engine.spec.maxContainers }),
-        ...(version === undefined ? {} : { Version: version.version }),
+        ...(version === undefined ? {} : { Version: version.version, Vendor: version.vendor }),
       };
     });
   }

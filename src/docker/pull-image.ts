@@ -1,6 +1,7 @@
 import { DispatchError } from '../errors.js';
 import { classifyDockerError, engineReason } from './classify.js';
 import type { Engine } from './engine.js';
+import { normalizeImage } from './image-ref.js';
 
 /** Registry credentials, as the Engine API takes them (X-Registry-Auth). Never logged or echoed. */
 export interface RegistryAuth {
@@ -23,7 +24,8 @@ interface Progress {
  * Pulls `image` onto `engine` and follows the progress stream to its end. A failure the engine reports inside the
  * stream (HTTP 200, then `{"error": …}`) or by its status (an unknown image, an unreachable registry) is PullFailed
  * with the registry's reason; an engine that cannot be reached is DockerUnavailable. A tagless reference pulls
- * `latest`, never every tag.
+ * `latest`, never every tag. The engine is asked for the fully qualified reference (normalizeImage); errors name
+ * `image` as the caller gave it.
  */
 export async function pullImage(
   engine: Engine,
@@ -38,7 +40,7 @@ export async function pullImage(
     });
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await engine.docker.pull(image, {
+    stream = await engine.docker.pull(normalizeImage(image), {
       ...(auth ? { authconfig: auth } : {}),
       abortSignal: signal
         ? AbortSignal.any([signal, AbortSignal.timeout(PULL_TIMEOUT_MS)])

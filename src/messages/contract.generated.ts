@@ -448,6 +448,10 @@ export interface Reply {
      * The engine's version, when it answered.
      */
     Version?: string;
+    /**
+     * What serves the engine's API, from its /version (a `Podman Engine` component: podman), when it answered.
+     */
+    Vendor?: 'docker' | 'podman';
   }[];
   /**
    * The inspect command: the engine's document about the container, as `docker inspect` prints it.

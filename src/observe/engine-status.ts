@@ -11,6 +11,12 @@ export interface EngineStatus {
   running: number | null;
   /** Its inventory follows it (listed, event stream held); `running` is then current. */
   synced: boolean;
+  /** What serves its API (`docker`, `podman`), once it has answered `/version`. */
+  vendor?: 'docker' | 'podman';
+  /** Its own version (`20.10.24`, `4.3.1`), once it has answered `/version`. */
+  version?: string;
+  /** The Engine API version it speaks (`1.41`), once it has answered `/version`. */
+  apiVersion?: string;
   /** Most containers it should run at once, when the pool has a limit for it. */
   capacity?: number;
   /** Why it is not healthy, or its inventory not synced, in a few words. */

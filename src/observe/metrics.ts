@@ -20,8 +20,8 @@ export interface MetricsSources {
 /**
  * The Prometheus metrics, prefix `docker_dispatch_`, in a registry of their own. Message counts come from the worker
  * (as its observer); engine and broker state are read from their sources at each scrape. Labels are the command, the
- * settlement, the error code, the reply status and the engine id: a handful of values each, never a message or
- * container id.
+ * settlement, the error code, the reply status, the engine id and (engine_info only) its vendor and versions: a
+ * handful of values each, never a message or container id.
  */
 export class DispatchMetrics {
   readonly registry = new Registry();
@@ -108,6 +108,20 @@ export class DispatchMetrics {
         this.reset();
         for (const engine of sources.engines.engines())
           if (engine.capacity !== undefined) this.labels(engine.id).set(engine.capacity);
+      },
+    });
+    new Gauge({
+      name: name('engine_info'),
+      help: 'The engine as its /version describes it: vendor (docker, podman), version and API version; always 1',
+      labelNames: ['engine', 'vendor', 'version', 'api_version'],
+      registers,
+      collect() {
+        // n.b. reset first: an engine upgraded (or replaced by a reload) leaves no series of its old version behind.
+        this.reset();
+        for (const engine of sources.engines.engines()) {
+          if (engine.vendor === undefined) continue; // not described yet: it has not answered /version
+          this.labels(engine.id, engine.vendor, engine.version ?? '', engine.apiVersion ?? '').set(1);
+        }
       },
     });
     new Gauge({

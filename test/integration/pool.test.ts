@@ -52,17 +52,18 @@ describe('placement', () => {
     );
   });
 
-  it('the hosts command lists every engine with its address, labels, health, running containers and version', async () => {
+  it('the hosts command lists every engine with its address, labels, health, running containers, vendor and version', async () => {
     const { body } = await h.broker.request(h.queue, { Dockercmd: 'hosts' });
     const { hostA, hostB } = services();
     expect(body.Status).toBe('ok');
-    expect(body.Hosts?.map(({ Running: _r, Version: _v, ...rest }) => rest)).toEqual([
+    expect(body.Hosts?.map(({ Running: _r, Version: _v, Vendor: _vendor, ...rest }) => rest)).toEqual([
       { Name: 'a', Address: hostA, Labels: { zone: 'east' }, Healthy: true },
       { Name: 'b', Address: hostB, Labels: { zone: 'west', disk: 'ssd' }, Healthy: true },
     ]);
     for (const engine of body.Hosts ?? []) {
       expect(typeof engine.Running).toBe('number');
       expect(engine.Version).toMatch(/^\d+\./);
+      expect(engine.Vendor).toBe('docker');
     }
     expect(h.worker.stdout).toContain('ok hosts: engines a (healthy,');
   });

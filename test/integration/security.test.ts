@@ -76,6 +76,15 @@ describe('security policy', () => {
     expect(info.HostConfig.Devices ?? []).toEqual([]);
   });
 
+  it('hands the engine the fully qualified reference the --allow-image rule matched, and replies with the name the message gave', async () => {
+    const name = unique('qualified');
+    const body = await request({ Dockercmd: 'create', Image: h.image, Cmd: ['true'], Options: { Name: name } });
+    expect(body).toMatchObject({ Status: 'ok', Container: { Name: name } });
+    // n.b. Docker keeps the reference the create request named: what the policy allowed is what the engine ran.
+    expect((await inspect(body.Host, name)).Config.Image).toBe(`docker.io/library/${h.image}`);
+    expect(h.worker.stdout + h.worker.stderr).not.toContain(`docker.io/library/${h.image}`);
+  });
+
   it('honours limits a message asks for within the maxima', async () => {
     const name = unique('limits');
     const body = await request({

@@ -71,6 +71,9 @@ describe('the status page, in a real browser', () => {
     // Engines, with their health.
     await expect.poll(() => page.locator('#engines li.engine.ok').count()).toBe(2);
     expect(await page.locator('#engines').innerText()).toMatch(/a\s+healthy/);
+    // Each engine's vendor and version, once its loop has read them.
+    await expect.poll(() => page.locator('#engines li[data-engine="a"] .vendor').count()).toBe(1);
+    expect(await page.locator('#engines li[data-engine="a"] .vendor').innerText()).toMatch(/^docker \d+\.\d+/);
     expect(await page.locator('#ready').innerText()).toBe('ready');
 
     // Work in progress: the sleeping run, with its engine and container.

@@ -24,6 +24,27 @@ export function tlsEngine(): { address: string; dir: string } {
   return { address: hostTls, dir: tlsDir };
 }
 
+/**
+ * The Podman engine's address (DOCKER_HOST_PODMAN), for the tests that run the engine-facing behaviours on Podman.
+ * Where Podman is part of the run - CI (`CI` set) and scripts/test.sh (`DD_REQUIRE_PODMAN=1`) - a missing address
+ * fails those tests with this error rather than skipping them. On a developer's machine without Podman it is
+ * undefined: the tests are skipped, with a warning saying why.
+ */
+export function podmanEngine(): string | undefined {
+  const { hostPodman } = inject('services');
+  if (hostPodman) return hostPodman;
+  const ci = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
+  if (ci || process.env.DD_REQUIRE_PODMAN === '1') {
+    throw new Error(
+      'the Podman tests need DOCKER_HOST_PODMAN (CI or DD_REQUIRE_PODMAN=1 require them): run scripts/services.sh, which starts Podman',
+    );
+  }
+  console.warn(
+    'DOCKER_HOST_PODMAN is not set: the Podman tests are skipped (scripts/services.sh starts a Podman engine)',
+  );
+  return undefined;
+}
+
 /** A dockerode client for a `unix://` or `tcp://` address as the services script prints them. */
 export function dockerClient(address: string): Docker {
   if (address.startsWith('unix://')) return new Docker({ socketPath: address.slice('unix://'.length) });

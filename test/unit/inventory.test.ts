@@ -155,4 +155,62 @@ describe('Inventory', () => {
     inventory.apply(event('rename', 'r', { name: 'renamed', oldName: '/r-name' }));
     expect(inventory.get('r')?.name).toBe('renamed');
   });
+
+  describe("the engine's order of create events (the capacity check's order)", () => {
+    const nowNs = 1000n * S;
+
+    it('numbers containers in the order their create events came; a list gives those it alone knows 0', () => {
+      const inventory = new Inventory();
+      inventory.replace([listed('old', 'running', 990)]);
+      inventory.apply(event('create', 'x'));
+      inventory.apply(event('create', 'y'));
+      expect([
+        inventory.get('old')?.createdSeq,
+        inventory.get('x')?.createdSeq,
+        inventory.get('y')?.createdSeq,
+      ]).toEqual([0, 1, 2]);
+      // A resync keeps the order the stream gave, and a create event replayed after a reconnect does not move it.
+      inventory.replace([listed('old', 'running', 990), listed('x', 'created', 1000), listed('y', 'created', 1000)]);
+      inventory.apply(event('create', 'y'));
+      inventory.apply(event('create', 'x'));
+      expect([inventory.get('x')?.createdSeq, inventory.get('y')?.createdSeq]).toEqual([1, 2]);
+    });
+
+    it('counts the load created before a container: earlier events and list-only containers, not later ones', () => {
+      const inventory = new Inventory();
+      inventory.replace([listed('old', 'running', 990), listed('gone', 'exited', 990)]);
+      inventory.apply(event('create', 'x'));
+      inventory.apply(event('create', 'mine'));
+      inventory.apply(event('create', 'later'));
+      expect(inventory.loadBefore('mine', nowNs)).toBe(2); // old (running) and x (created, about to start)
+      inventory.apply(event('die', 'x'));
+      expect(inventory.loadBefore('mine', nowNs)).toBe(1);
+      expect(inventory.loadBefore('later', nowNs)).toBe(2);
+    });
+
+    it("waits for this worker's own container's create event; until then it has no place", async () => {
+      const inventory = new Inventory();
+      inventory.noteCreated({ id: 'mine', messageId: 'm', queue: 'jobs', createdNs: nowNs });
+      inventory.noteCreated({ id: 'next', messageId: 'n', queue: 'jobs', createdNs: nowNs });
+      expect(inventory.loadBefore('mine', nowNs)).toBeUndefined();
+      const sequenced = inventory.whenSequenced('mine');
+      inventory.apply(event('create', 'other'));
+      inventory.apply(event('create', 'mine'));
+      expect((await sequenced).createdSeq).toBe(2);
+      // n.b. 'next', whose event has not come, was created after 'mine' by the engine's order: it does not count.
+      expect(inventory.loadBefore('mine', nowNs)).toBe(1);
+      await expect(inventory.whenSequenced('mine')).resolves.toMatchObject({ id: 'mine' });
+    });
+
+    it('a container this worker created that a resync lists before its event counts before every other until it comes', () => {
+      const inventory = new Inventory();
+      inventory.noteCreated({ id: 'mine', messageId: 'm', queue: 'jobs', createdNs: nowNs });
+      inventory.replace([listed('mine', 'created', 1000)]);
+      inventory.apply(event('create', 'other'));
+      expect(inventory.loadBefore('other', nowNs)).toBe(1);
+      inventory.apply(event('create', 'mine'));
+      expect(inventory.loadBefore('other', nowNs)).toBe(0);
+      expect(inventory.loadBefore('mine', nowNs)).toBe(1);
+    });
+  });
 });

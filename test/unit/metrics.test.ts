@@ -109,6 +109,30 @@ describe('metrics', () => {
     expect(sample(text, 'docker_dispatch_containers_running{engine="a"}')).toBe(1);
   });
 
+  it('describes each engine that has answered /version by its vendor and versions, always 1', async () => {
+    const engines: EngineStatus[] = [
+      { id: 'a', healthy: true, synced: true, running: 0, vendor: 'docker', version: '20.10.24', apiVersion: '1.41' },
+      { id: 'p', healthy: true, synced: true, running: 0, vendor: 'podman', version: '4.3.1', apiVersion: '1.41' },
+      { id: 'new', healthy: false, synced: false, running: 0 },
+    ];
+    const metrics = metricsWith(engines);
+    let text = await metrics.metrics();
+    const info = (engine: string, vendor: string, version: string) =>
+      sample(
+        text,
+        `docker_dispatch_engine_info{engine="${engine}",vendor="${vendor}",version="${version}",api_version="1.41"}`,
+      );
+    expect(info('a', 'docker', '20.10.24')).toBe(1);
+    expect(info('p', 'podman', '4.3.1')).toBe(1);
+    expect(text).not.toMatch(/^docker_dispatch_engine_info\{engine="new"/m);
+
+    // An upgrade shows as the new version only, not beside the old one.
+    engines[1]!.version = '4.9.3';
+    text = await metrics.metrics();
+    expect(info('p', 'podman', '4.9.3')).toBe(1);
+    expect(info('p', 'podman', '4.3.1')).toBeUndefined();
+  });
+
   it("includes the process's default metrics under the same prefix", async () => {
     const text = await metricsWith([]).metrics();
     expect(text).toMatch(/^docker_dispatch_process_resident_memory_bytes /m);

@@ -11,8 +11,20 @@ describe('image references', () => {
     ['registry.example.com/team/app:1.2', 'registry.example.com/team/app:1.2'],
     ['localhost:5000/app', 'localhost:5000/app:latest'],
     ['busybox@sha256:abc', 'docker.io/library/busybox@sha256:abc'],
+    ['docker.io/busybox', 'docker.io/library/busybox:latest'],
+    ['index.docker.io/team/app:2', 'docker.io/team/app:2'],
+    ['docker.io/library/busybox:1', 'docker.io/library/busybox:1'],
+    ['localhost/app:1', 'localhost/app:1'],
+    [`sha256:${'a'.repeat(64)}`, `sha256:${'a'.repeat(64)}`],
+    ['a'.repeat(64), 'a'.repeat(64)],
   ])('%s is %s', (reference, normalized) => {
     expect(normalizeImage(reference)).toBe(normalized);
+  });
+
+  it('is the same for a reference already normalized (what engines are handed is a fixed point)', () => {
+    for (const reference of ['busybox', 'team/app:1', 'docker.io/busybox', '127.0.0.1:5000/x/y@sha256:abc']) {
+      expect(normalizeImage(normalizeImage(reference))).toBe(normalizeImage(reference));
+    }
   });
 
   it.each([
@@ -27,6 +39,11 @@ describe('image references', () => {
     ['*@sha256:abc', 'busybox@sha256:def', false],
     ['busybox*', 'busybox:1', true],
     ['docker.io/library/alpine:3.?', 'alpine:3.9', true],
+    ['busybox', 'docker.io/busybox', true],
+    ['docker.io/busybox:*', 'busybox:1', true],
+    ['docker.io/**', 'team/app:1', true],
+    ['docker.io/**', 'busybox', true],
+    ['**', 'team/app:1', false],
   ])('pattern %s allows %s: %s', (pattern, image, allowed) => {
     expect(imagePattern(pattern).test(normalizeImage(image))).toBe(allowed);
   });

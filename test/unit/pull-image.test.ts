@@ -11,6 +11,28 @@ function engineStreaming(chunks: string[]): Engine {
   } as unknown as Engine;
 }
 
+describe('pullImage: the reference', () => {
+  it('asks the engine for the fully qualified reference, and names the image as given in its errors', async () => {
+    const asked: string[] = [];
+    const engine = {
+      id: 'p',
+      docker: {
+        pull: (image: string) => {
+          asked.push(image);
+          return Promise.resolve(Readable.from([Buffer.from('{"error":"manifest unknown"}\n')]));
+        },
+      },
+    } as unknown as Engine;
+    await expect(pullImage(engine, 'busybox', undefined)).rejects.toThrow(
+      'pulling busybox on engine p failed: manifest unknown',
+    );
+    await expect(pullImage(engine, '127.0.0.1:5000/team/app', undefined)).rejects.toThrow(
+      'pulling 127.0.0.1:5000/team/app on',
+    );
+    expect(asked).toEqual(['docker.io/library/busybox:latest', '127.0.0.1:5000/team/app:latest']);
+  });
+});
+
 describe('pullImage: the progress stream', () => {
   it('resolves when the stream ends without an error', async () => {
     const engine = engineStreaming([
