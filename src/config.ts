@@ -41,6 +41,12 @@ export interface WorkerConfig {
    */
   queueType: QueueType;
   /**
+   * The command queue's x-max-priority (--max-priority, 1 to 10): messages' AMQP priority then orders its backlog.
+   * Classic queues only. Undefined: no priorities.
+   * @default undefined
+   */
+  maxPriority: number | undefined;
+  /**
    * Quorum queues: deliveries of one message before it is given up (x-delivery-limit; the worker answers the last
    * one DeliveryLimit and dead-letters it without carrying it out).
    * @default 20

@@ -26,6 +26,7 @@ export interface CliOptions {
   queueType: QueueType;
   /** Undefined unless given: its default applies to quorum queues only. */
   deliveryLimit?: number;
+  maxPriority?: number;
   ackDeadline: number;
   maxOutput: number;
   maxMessageBytes: number;
@@ -70,6 +71,15 @@ function positiveNumber(what: string) {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
       throw new InvalidArgumentError(`${what} must be a number > 0.`);
+    return n;
+  };
+}
+
+function numberFrom(what: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}.`);
     return n;
   };
 }
@@ -184,6 +194,15 @@ export function buildProgram(): Command {
       '--delivery-limit <n>',
       `quorum queues: deliveries of one message before it is answered DeliveryLimit and dead-lettered (default: ${DEFAULTS.deliveryLimit})`,
       wholeNumber('--delivery-limit', 1),
+    )
+    .addOption(
+      new Option(
+        '--max-priority <n>',
+        "declare the command queue with x-max-priority n (1 to 10): messages' AMQP priority orders the backlog " +
+          '(classic queues only; default: no priorities)',
+      )
+        .argParser(numberFrom('--max-priority', 1, 10))
+        .env('DOCKER_DISPATCH_MAX_PRIORITY'),
     )
     .option(
       '--ack-deadline <seconds>',

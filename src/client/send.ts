@@ -30,6 +30,8 @@ export interface SendOptions {
    * for its reply (exit 130), the second gives up waiting at once (exit 130). Returns the unsubscribe.
    */
   onInterrupt?: (handler: () => void) => () => void;
+  /** The message's AMQP priority (0 to 10; it orders the backlog of a queue with x-max-priority); absent: none. */
+  priority?: number;
   /** Templates to check a message naming one against, as the worker will; absent: none. */
   templates?: Templates;
   output: OutputFormat;
@@ -133,6 +135,7 @@ async function exchange(
       persistent: true,
       mandatory: true,
       contentType: 'application/json',
+      ...(options.priority === undefined ? {} : { priority: options.priority }),
       ...properties,
       ...(replyTo === undefined ? {} : { replyTo }),
     });

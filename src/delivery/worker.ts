@@ -100,6 +100,7 @@ export class Worker {
         retryDelayMs: config.retryDelayMs,
         queueType: config.queueType,
         deliveryLimit: config.deliveryLimit,
+        maxPriority: config.maxPriority,
       },
       prefetch: config.prefetch,
       log: deps.log,
