@@ -80,6 +80,12 @@ export interface WorkerConfig {
    * @default 30000
    */
   shutdownTimeoutMs: number;
+  /**
+   * Pass TRACEPARENT (the worker's span for the message as parent) and TRACESTATE into new containers' environment
+   * (--trace-env), so a job's own spans join the message's trace.
+   * @default false
+   */
+  traceEnv: boolean;
   /** The --hosts file, re-read on SIGHUP. */
   hostsFile: string | undefined;
   /** @default 'least-loaded' */

@@ -53,6 +53,7 @@ export function toConfig(
     maxMessageBytes: options.maxMessageBytes,
     requestTimeoutMs: DEFAULTS.requestTimeoutMs,
     shutdownTimeoutMs: Math.round(options.shutdownTimeout * 1000),
+    traceEnv: options.traceEnv,
     pingTimeoutMs: DEFAULTS.pingTimeoutMs,
     hostsFile: options.hosts,
     strategy: createStrategy(options.strategy).name,

@@ -27,6 +27,7 @@ export interface CliOptions {
   /** Undefined unless given: its default applies to quorum queues only. */
   deliveryLimit?: number;
   maxPriority?: number;
+  traceEnv: boolean;
   ackDeadline: number;
   maxOutput: number;
   maxMessageBytes: number;
@@ -247,6 +248,11 @@ export function buildProgram(): Command {
     .option('--allow-user-override', 'let messages choose the user (Options.User); without it that is Denied', false)
     .option('--read-only', 'read-only root filesystem for containers, with a tmpfs on /tmp', false)
     .option('--cap-drop-all', 'drop every Linux capability in containers', false)
+    .option(
+      '--trace-env',
+      "pass TRACEPARENT and TRACESTATE (the message's trace, the worker's span as parent) into new containers",
+      false,
+    )
     .option('--amqp-ca <file>', 'CA of the broker certificate, for amqps://')
     .option('--amqp-cert <file>', 'client certificate for amqps://')
     .option('--amqp-key <file>', 'client key for amqps://')

@@ -63,6 +63,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
         'before queued messages of lower priority',
       priority,
     )
+    .option('--verbose', "print the message's id and trace id on stderr once it is sent")
     .addOption(new Option('--json', 'print JSON lines (as the worker with --output json)'))
     .option(
       '--templates <dir>',
@@ -79,6 +80,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
           wait: boolean;
           stream: boolean;
           priority?: number;
+          verbose?: boolean;
           json?: boolean;
           templates?: string;
         },
@@ -92,6 +94,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
           wait: opts.wait,
           stream: opts.stream,
           priority: opts.priority,
+          verbose: opts.verbose,
           onInterrupt,
           output: opts.json ? 'json' : 'text',
           templates: templatesFrom(opts.templates),

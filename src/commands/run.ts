@@ -13,6 +13,7 @@ import { createPulling } from './create-pulling.js';
 import { findEarlierContainer } from './earlier-container.js';
 import { runInstances } from './run-instances.js';
 import { containerName, type CommandContext, type CommandHandler, type CommandResult } from './context.js';
+import { withExtraEnv } from './context.js';
 
 /** Seconds a timed-out container gets between SIGTERM and SIGKILL. */
 export const TIMEOUT_STOP_SECONDS = 10;
@@ -300,7 +301,7 @@ export function createOptions(message: RunMessage, ctx: CommandContext, engine: 
     Image: message.Image,
     Cmd: message.Cmd,
     Entrypoint: options.Entrypoint,
-    Env: options.Env,
+    Env: withExtraEnv(options.Env, ctx.extraEnv),
     WorkingDir: options.WorkingDir,
     User,
     Labels: {

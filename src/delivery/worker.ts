@@ -15,6 +15,7 @@ import { NO_OBSERVER, type FinishedMessage, type MessageObserver, type WorkerObs
 import type { Output } from '../output/output.js';
 import { Policy } from '../policy/policy.js';
 import { setLongTimeout } from '../long-timer.js';
+import { logBindings, traceEnv, traceHeaders } from '../trace/trace-context.js';
 import { CANCEL_RETENTION_MS, CancelRegistry, type CancelRecord } from './cancels.js';
 import { decide } from './decision.js';
 import { Lease, type CancelRequest } from './lease.js';
@@ -201,7 +202,8 @@ export class Worker {
       templates: this.deps.templates,
     });
     const dockercmd = parsed.ok ? parsed.message.Dockercmd : parsed.dockercmd;
-    const log = this.deps.log.child({ messageId, dockercmd });
+    const log = this.deps.log.child({ messageId, dockercmd, ...logBindings(delivery.trace.span) });
+    if (delivery.trace.invalid) log.debug(`traceparent header ignored (${delivery.trace.invalid}): a new trace`);
     const job = (this.deps.observer ?? NO_OBSERVER).received({
       messageId,
       dockercmd,
@@ -324,6 +326,7 @@ export class Worker {
           log,
           onContainer: (host, container) => job.started({ host, container }),
           lease,
+          extraEnv: this.config.traceEnv ? traceEnv(delivery.trace.span) : undefined,
           liveOutput: this.liveOutput(parsed.message, delivery, messageId),
           publishCancel: (cancel) => this.publishCancel(cancel),
         });
@@ -391,6 +394,7 @@ export class Worker {
         type: 'run.output',
         appId: 'docker-dispatch',
         timestamp: Math.floor(Date.now() / 1000),
+        headers: traceHeaders(delivery.trace.span),
       }),
     );
   }
