@@ -161,7 +161,8 @@ async function ensureQueue(
       existing === undefined || existing === wanted
         ? ''
         : ` (it is a ${existing} queue; the worker declares ${wanted} queues, --queue-type)`;
-    const priority = priorityMeaning(differing, options.arguments?.['x-max-priority']);
+    const wantedPriority = (options.arguments as Record<string, unknown> | undefined)?.['x-max-priority'];
+    const priority = priorityMeaning(differing, wantedPriority as number | undefined);
     log.warn(
       { queue, existing, wanted, reason: (err as Error).message },
       `queue ${queue} exists with other arguments than the worker's${types}; ${priority}${consequence}`,
@@ -184,21 +185,21 @@ async function onChannelOfItsOwn<T>(connection: ChannelModel, operation: (channe
  * What a queue with other priorities than the worker's means for them, for the warning; '' when they agree.
  * `differing` maps each argument the queue has otherwise to its value there (undefined: it has none).
  */
-function priorityMeaning(differing: Map<string, unknown>, wanted: unknown): string {
+function priorityMeaning(differing: Map<string, Argument | undefined>, wanted: number | undefined): string {
   if (!differing.has('x-max-priority')) return '';
   const current = differing.get('x-max-priority');
   if (current === undefined)
     return (
-      `it has no x-max-priority, so message priorities are ignored on it (to apply --max-priority ${String(wanted)}, ` +
+      `it has no x-max-priority, so message priorities are ignored on it (to apply --max-priority ${wanted}, ` +
       'delete the queue while it is empty and start the worker again); '
     );
   if (wanted === undefined)
-    return `it has x-max-priority ${String(current)}, so its backlog is ordered by priority without --max-priority; `;
-  return (
-    `its x-max-priority is ${String(current)}, not --max-priority ${String(wanted)}: ` +
-    `a priority above ${String(current)} counts as ${String(current)}; `
-  );
+    return `it has x-max-priority ${current}, so its backlog is ordered by priority without --max-priority; `;
+  return `its x-max-priority is ${current}, not --max-priority ${wanted}: a priority above ${current} counts as ${current}; `;
 }
+
+/** An argument's value as the broker names it in an inequivalent-argument error. */
+type Argument = string | number;
 
 /** "received X but current is Y", Y being `none`, `the value 'v' of type 't'`, or `'v'`. */
 const INEQUIVALENT = /inequivalent arg '([^']+)'.*?but current is (none|the value '(.*?)' of type '(\w+)'|'([^']*)')/;
@@ -213,9 +214,9 @@ async function existingArguments(
   connection: ChannelModel,
   queue: string,
   options: Options.AssertQueue,
-): Promise<{ type: string | undefined; differing: Map<string, unknown> }> {
+): Promise<{ type: string | undefined; differing: Map<string, Argument | undefined> }> {
   const args: Record<string, unknown> = { ...(options.arguments as Record<string, unknown>) };
-  const differing = new Map<string, unknown>();
+  const differing = new Map<string, Argument | undefined>();
   let durable = options.durable;
   for (let tries = 0; tries < 12; tries++) {
     try {
@@ -225,22 +226,20 @@ async function existingArguments(
     } catch (err) {
       const match = INEQUIVALENT.exec((err as Error).message);
       if (!match) break;
-      const [, name, none, typed, kind, plain] = match as unknown as [
-        string,
-        string,
-        string,
-        string?,
-        string?,
-        string?,
-      ];
-      const raw = typed ?? plain;
-      if (name === 'x-queue-type') return { type: none === 'none' ? 'classic' : raw, differing };
-      if (name === 'durable') durable = !durable;
-      else if (none === 'none') delete args[name];
+      const name = match[1]!;
+      const raw = match[3] ?? match[5];
+      const [none, kind] = [match[2] === 'none', match[4]];
+      if (name === 'x-queue-type') return { type: none ? 'classic' : raw, differing };
+      if (name === 'durable') {
+        durable = !durable;
+        continue;
+      }
       // n.b. a number the broker quotes ('5', or '5' of type 'byte') is declared as a number again.
-      else
-        args[name] = kind === 'longstr' || (kind === undefined && typeof args[name] === 'string') ? raw : Number(raw);
-      if (name !== 'durable') differing.set(name, args[name]);
+      const string = kind === 'longstr' || (kind === undefined && typeof args[name] === 'string');
+      const current = none ? undefined : string ? raw! : Number(raw);
+      if (current === undefined) delete args[name];
+      else args[name] = current;
+      differing.set(name, current);
     }
   }
   return { type: undefined, differing };

@@ -93,7 +93,7 @@ describe('trace context (W3C traceparent and tracestate headers)', () => {
     const dead = await h.broker.take(h.deadLetterQueue);
     expect(dead.properties.messageId).toBe(messageId);
     expect(dead.properties.headers).toMatchObject({
-      traceparent: properties.headers?.traceparent,
+      traceparent: properties.headers?.traceparent as string,
       'x-producer': 'kept',
       'x-dispatch-error-code': 'InvalidMessage',
     });
