@@ -41,6 +41,12 @@ export interface WorkerConfig {
    */
   queueType: QueueType;
   /**
+   * The command queue's x-max-priority (--max-priority, 1 to 10): messages' AMQP priority then orders its backlog.
+   * Classic queues only. Undefined: no priorities.
+   * @default undefined
+   */
+  maxPriority: number | undefined;
+  /**
    * Quorum queues: deliveries of one message before it is given up (x-delivery-limit; the worker answers the last
    * one DeliveryLimit and dead-letters it without carrying it out).
    * @default 20
@@ -74,6 +80,12 @@ export interface WorkerConfig {
    * @default 30000
    */
   shutdownTimeoutMs: number;
+  /**
+   * Pass TRACEPARENT (the worker's span for the message as parent) and TRACESTATE into new containers' environment
+   * (--trace-env), so a job's own spans join the message's trace.
+   * @default false
+   */
+  traceEnv: boolean;
   /** The --hosts file, re-read on SIGHUP. */
   hostsFile: string | undefined;
   /** @default 'least-loaded' */

@@ -1,6 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import type { DispatchError } from '../errors.js';
 import type { Reply } from '../messages/types.js';
+import { traceHeaders, traceOf, withTraceHeaders, type MessageTrace } from '../trace/trace-context.js';
 import {
   ATTEMPTS_HEADER,
   attemptOf,
@@ -41,6 +42,10 @@ export class Delivery {
   readonly exitCodeRetries: number;
   /** The attempts header of a run retried by exit code (raw: the delivery pipeline reads it). */
   readonly attemptsHeader: unknown;
+  /** The trace it is worked on in: the worker's span for it, a child of its traceparent header (or a new trace). */
+  readonly trace: MessageTrace;
+  /** The message as its copies carry it on: its traceparent names the worker's span (dead-letter, retry, hand-over). */
+  private readonly traced: ConsumeMessage;
 
   constructor(
     readonly message: ConsumeMessage,
@@ -54,6 +59,11 @@ export class Delivery {
     const retries = Number(headers[EXIT_CODE_RETRIES_HEADER] ?? 0);
     this.exitCodeRetries = Number.isSafeInteger(retries) && retries > 0 && retries < this.attempt ? retries : 0;
     this.attemptsHeader = headers[ATTEMPTS_HEADER];
+    this.trace = traceOf(headers);
+    this.traced = {
+      ...message,
+      properties: { ...message.properties, headers: withTraceHeaders(message.properties.headers, this.trace.span) },
+    };
   }
 
   /** Its connection is still the current one: it can be settled, and its copies published. */
@@ -78,28 +88,28 @@ export class Delivery {
 
   /** Publishes the reply (confirmed) to its reply_to, else to the reply queue. */
   reply(reply: Reply): Promise<void> {
-    return this.publishing((p) => p.reply(reply, this.message.properties));
+    return this.publishing((p) => p.reply(reply, this.message.properties, traceHeaders(this.trace.span)));
   }
 
   /** Publishes a confirmed copy to the dead-letter queue, with why it failed. */
   deadLetter(error: DispatchError): Promise<void> {
-    return this.publishing((p) => p.deadLetter(this.message, error));
+    return this.publishing((p) => p.deadLetter(this.traced, error));
   }
 
   /** Publishes a confirmed copy to the retry queue as attempt `attempt + 1`, after a transient failure. */
   retry(error: DispatchError): Promise<void> {
-    return this.publishing((p) => p.retry(this.message, this.attempt + 1, error));
+    return this.publishing((p) => p.retry(this.traced, this.attempt + 1, error));
   }
 
   /** Publishes a confirmed copy to the retry queue as attempt `attempt + 1`, for a run's listed exit code. */
   retryByExitCode(reason: { code: string; message: string }, attempts: unknown[]): Promise<void> {
     const byExitCode = { attempts, retries: this.exitCodeRetries + 1 };
-    return this.publishing((p) => p.retry(this.message, this.attempt + 1, reason, byExitCode));
+    return this.publishing((p) => p.retry(this.traced, this.attempt + 1, reason, byExitCode));
   }
 
   /** Publishes a confirmed copy to the handover queue, with `messageId` if it has no identity (Publisher.handOver). */
   handOver(messageId: string): Promise<void> {
-    return this.publishing((p) => p.handOver(this.message, messageId));
+    return this.publishing((p) => p.handOver(this.traced, messageId));
   }
 
   private settle(how: (message: ConsumeMessage) => void): boolean {

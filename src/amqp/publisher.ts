@@ -69,12 +69,14 @@ export class Publisher {
   }
 
   /**
-   * Sends the reply to the message's reply_to with its correlation id, else to the reply queue. When reply_to names a
-   * queue that no longer exists, the reply goes to the reply queue instead, so it is not lost.
+   * Sends the reply to the message's reply_to with its correlation id (and `headers`: its trace), else to the reply
+   * queue. When reply_to names a queue that no longer exists, the reply goes to the reply queue instead, so it is not
+   * lost.
    */
-  async reply(reply: Reply, request: Message['properties']): Promise<void> {
+  async reply(reply: Reply, request: Message['properties'], headers?: Record<string, unknown>): Promise<void> {
     const content = Buffer.from(JSON.stringify(reply));
     const options: Options.Publish = {
+      headers,
       contentType: 'application/json',
       correlationId: (request.correlationId as string | undefined) ?? (request.messageId as string | undefined),
       timestamp: Math.floor(Date.now() / 1000),

@@ -38,6 +38,8 @@ export interface Topology {
    * handover queues.
    */
   deliveryLimit: number;
+  /** Classic queues: the command queue's x-max-priority; undefined for none. */
+  maxPriority?: number;
 }
 
 /** The command queue when -q names none. */
@@ -59,13 +61,16 @@ export function queueNames(queue: string, replyQueue?: string, deadLetterQueue?:
  * (RabbitMQ 3.10: `x-dead-letter-strategy: at-least-once`, which needs `x-overflow: reject-publish`), so an expired
  * retry copy or a message over the delivery limit is not lost with a node. The delivery limit of the command and
  * handover queues sends a message that no worker survives (each delivery ends with the worker's connection) to the
- * dead-letter queue: a handed-over copy is consumed as the command queue is, and may kill workers as well.
+ * dead-letter queue: a handed-over copy is consumed as the command queue is, and may kill workers as well. With
+ * `maxPriority` the command queue orders its backlog by the messages' priority; the retry queue stays first in, first
+ * out (n.b. a TTL queue expires messages only at its head), and its copies keep their priority property.
  */
 export function queueArguments({
   names,
   retryDelayMs,
   queueType,
   deliveryLimit,
+  maxPriority,
 }: Topology): Record<keyof QueueNames, Record<string, unknown>> {
   const quorum = queueType === 'quorum';
   const type = quorum ? { 'x-queue-type': 'quorum' } : {};
@@ -80,7 +85,7 @@ export function queueArguments({
       }
     : {};
   return {
-    queue: limited,
+    queue: quorum ? limited : maxPriority === undefined ? {} : { 'x-max-priority': maxPriority },
     replyQueue: type,
     deadLetterQueue: type,
     // n.b. expired messages are dead-lettered through the default exchange straight back to the command queue.
@@ -154,14 +159,16 @@ async function ensureQueue(
   } catch (err) {
     if ((err as { code?: number }).code !== 406) throw err;
     await onChannelOfItsOwn(connection, (channel) => channel.checkQueue(queue));
-    const existing = await existingType(connection, queue, options);
+    const { type: existing, differing } = await existingArguments(connection, queue, options);
     const types =
       existing === undefined || existing === wanted
         ? ''
         : ` (it is a ${existing} queue; the worker declares ${wanted} queues, --queue-type)`;
+    const wantedPriority = (options.arguments as Record<string, unknown> | undefined)?.['x-max-priority'];
+    const priority = priorityMeaning(differing, wantedPriority as number | undefined);
     log.warn(
       { queue, existing, wanted, reason: (err as Error).message },
-      `queue ${queue} exists with other arguments than the worker's${types}; ${consequence}`,
+      `queue ${queue} exists with other arguments than the worker's${types}; ${priority}${consequence}`,
     );
   }
 }
@@ -177,33 +184,66 @@ async function onChannelOfItsOwn<T>(connection: ChannelModel, operation: (channe
   }
 }
 
-const INEQUIVALENT = /inequivalent arg '([^']+)'.*?but current is (none|the value (.*?) of type '(\w+)'|'[^']*')/;
+/**
+ * What a queue with other priorities than the worker's means for them, for the warning; '' when they agree.
+ * `differing` maps each argument the queue has otherwise to its value there (undefined: it has none).
+ */
+function priorityMeaning(differing: Map<string, Argument | undefined>, wanted: number | undefined): string {
+  if (!differing.has('x-max-priority')) return '';
+  const current = differing.get('x-max-priority');
+  if (current === undefined)
+    return (
+      `it has no x-max-priority, so message priorities are ignored on it (to apply --max-priority ${wanted}, ` +
+      'delete the queue while it is empty and start the worker again); '
+    );
+  if (wanted === undefined)
+    return `it has x-max-priority ${current}, so its backlog is ordered by priority without --max-priority; `;
+  return `its x-max-priority is ${current}, not --max-priority ${wanted}: a priority above ${current} counts as ${current}; `;
+}
+
+/** An argument's value as the broker names it in an inequivalent-argument error. */
+type Argument = string | number;
+
+/** "received X but current is Y", Y being `none`, `the value 'v' of type 't'`, or `'v'`. */
+const INEQUIVALENT = /inequivalent arg '([^']+)'.*?but current is (none|the value '(.*?)' of type '(\w+)'|'([^']*)')/;
 
 /**
- * The type of an existing queue that refused the worker's declaration. AMQP 0-9-1 does not say it, and the broker
- * names one inequivalent argument at a time, so the declaration is repeated with each named argument as the queue
- * has it until it passes (or names the type): a few declares, at start-up only, for the warning's sake.
+ * The type of an existing queue that refused the worker's declaration, and the arguments it has otherwise (each with
+ * its value there, undefined when it has none). AMQP 0-9-1 does not say them, and the broker names one inequivalent
+ * argument at a time, so the declaration is repeated with each named argument as the queue has it until it passes (or
+ * names the type): a few declares, at start-up only, for the warning's sake.
  */
-async function existingType(
+async function existingArguments(
   connection: ChannelModel,
   queue: string,
   options: Options.AssertQueue,
-): Promise<string | undefined> {
+): Promise<{ type: string | undefined; differing: Map<string, Argument | undefined> }> {
   const args: Record<string, unknown> = { ...(options.arguments as Record<string, unknown>) };
+  const differing = new Map<string, Argument | undefined>();
   let durable = options.durable;
   for (let tries = 0; tries < 12; tries++) {
     try {
       await onChannelOfItsOwn(connection, (channel) => channel.assertQueue(queue, { durable, arguments: args }));
-      return typeof args['x-queue-type'] === 'string' ? args['x-queue-type'] : 'classic';
+      const type = typeof args['x-queue-type'] === 'string' ? args['x-queue-type'] : 'classic';
+      return { type, differing };
     } catch (err) {
       const match = INEQUIVALENT.exec((err as Error).message);
-      if (!match) return undefined;
-      const [, name, none, raw, kind] = match;
-      if (name === 'x-queue-type') return none === 'none' ? 'classic' : raw?.replace(/^'|'$/g, '');
-      if (name === 'durable') durable = !durable;
-      else if (none === 'none') delete args[name!];
-      else args[name!] = kind === 'longstr' ? raw!.replace(/^'|'$/g, '') : Number(raw);
+      if (!match) break;
+      const name = match[1]!;
+      const raw = match[3] ?? match[5];
+      const [none, kind] = [match[2] === 'none', match[4]];
+      if (name === 'x-queue-type') return { type: none ? 'classic' : raw, differing };
+      if (name === 'durable') {
+        durable = !durable;
+        continue;
+      }
+      // n.b. a number the broker quotes ('5', or '5' of type 'byte') is declared as a number again.
+      const string = kind === 'longstr' || (kind === undefined && typeof args[name] === 'string');
+      const current = none ? undefined : string ? raw! : Number(raw);
+      if (current === undefined) delete args[name];
+      else args[name] = current;
+      differing.set(name, current);
     }
   }
-  return undefined;
+  return { type: undefined, differing };
 }

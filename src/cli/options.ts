@@ -46,12 +46,14 @@ export function toConfig(
     maxRetries: options.maxRetries,
     retryDelayMs: Math.round(options.retryDelay * 1000),
     queueType: options.queueType,
+    maxPriority: maxPriority(options),
     deliveryLimit: deliveryLimit(options),
     ackDeadlineMs: Math.round(options.ackDeadline * 1000),
     maxOutputBytes: options.maxOutput,
     maxMessageBytes: options.maxMessageBytes,
     requestTimeoutMs: DEFAULTS.requestTimeoutMs,
     shutdownTimeoutMs: Math.round(options.shutdownTimeout * 1000),
+    traceEnv: options.traceEnv,
     pingTimeoutMs: DEFAULTS.pingTimeoutMs,
     hostsFile: options.hosts,
     strategy: createStrategy(options.strategy).name,
@@ -74,6 +76,17 @@ function deliveryLimit(options: CliOptions): number {
     throw new ConfigError('--delivery-limit needs --queue-type quorum: classic queues have no delivery limit');
   }
   return options.deliveryLimit ?? DEFAULTS.deliveryLimit;
+}
+
+/** --max-priority: for classic queues only (quorum queues in RabbitMQ 3.10 have no priorities). */
+function maxPriority(options: CliOptions): number | undefined {
+  if (options.maxPriority !== undefined && options.queueType === 'quorum') {
+    throw new ConfigError(
+      '--max-priority cannot be used with --queue-type quorum: quorum queues have no message priorities in ' +
+        'RabbitMQ 3.10; use classic queues for priorities, or drop --max-priority',
+    );
+  }
+  return options.maxPriority;
 }
 
 /** The security policy from the flags; a default above its maximum, or a host network, is a ConfigError. */

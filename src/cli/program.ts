@@ -26,6 +26,8 @@ export interface CliOptions {
   queueType: QueueType;
   /** Undefined unless given: its default applies to quorum queues only. */
   deliveryLimit?: number;
+  maxPriority?: number;
+  traceEnv: boolean;
   ackDeadline: number;
   maxOutput: number;
   maxMessageBytes: number;
@@ -70,6 +72,15 @@ function positiveNumber(what: string) {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
       throw new InvalidArgumentError(`${what} must be a number > 0.`);
+    return n;
+  };
+}
+
+function numberFrom(what: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}.`);
     return n;
   };
 }
@@ -185,6 +196,15 @@ export function buildProgram(): Command {
       `quorum queues: deliveries of one message before it is answered DeliveryLimit and dead-lettered (default: ${DEFAULTS.deliveryLimit})`,
       wholeNumber('--delivery-limit', 1),
     )
+    .addOption(
+      new Option(
+        '--max-priority <n>',
+        "declare the command queue with x-max-priority n (1 to 10): messages' AMQP priority orders the backlog " +
+          '(classic queues only; default: no priorities)',
+      )
+        .argParser(numberFrom('--max-priority', 1, 10))
+        .env('DOCKER_DISPATCH_MAX_PRIORITY'),
+    )
     .option(
       '--ack-deadline <seconds>',
       "hand a delivery over (a confirmed copy, then the ack) once it is this old, before the broker's consumer_timeout",
@@ -228,6 +248,11 @@ export function buildProgram(): Command {
     .option('--allow-user-override', 'let messages choose the user (Options.User); without it that is Denied', false)
     .option('--read-only', 'read-only root filesystem for containers, with a tmpfs on /tmp', false)
     .option('--cap-drop-all', 'drop every Linux capability in containers', false)
+    .option(
+      '--trace-env',
+      "pass TRACEPARENT and TRACESTATE (the message's trace, the worker's span as parent) into new containers",
+      false,
+    )
     .option('--amqp-ca <file>', 'CA of the broker certificate, for amqps://')
     .option('--amqp-cert <file>', 'client certificate for amqps://')
     .option('--amqp-key <file>', 'client key for amqps://')

@@ -18,6 +18,12 @@ function onInterrupt(handler: () => void): () => void {
   return () => void process.off('SIGINT', handler);
 }
 
+function priority(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 10) throw new InvalidArgumentError('expected a whole number from 0 to 10.');
+  return n;
+}
+
 function wholeSeconds(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isSafeInteger(n) || n < 0 || n > 86_400)
@@ -51,6 +57,13 @@ export async function runClient(argv: readonly string[]): Promise<number> {
       '--no-stream',
       "don't ask for an attached run's live output (it is then printed from the reply, at the end)",
     )
+    .option(
+      '--priority <n>',
+      "AMQP priority of the message, 0 to 10: on a queue with x-max-priority (the worker's --max-priority) it is taken " +
+        'before queued messages of lower priority',
+      priority,
+    )
+    .option('--verbose', "print the message's id and trace id on stderr once it is sent")
     .addOption(new Option('--json', 'print JSON lines (as the worker with --output json)'))
     .option(
       '--templates <dir>',
@@ -66,6 +79,8 @@ export async function runClient(argv: readonly string[]): Promise<number> {
           timeout?: number;
           wait: boolean;
           stream: boolean;
+          priority?: number;
+          verbose?: boolean;
           json?: boolean;
           templates?: string;
         },
@@ -78,6 +93,8 @@ export async function runClient(argv: readonly string[]): Promise<number> {
           timeoutSeconds: opts.timeout,
           wait: opts.wait,
           stream: opts.stream,
+          priority: opts.priority,
+          verbose: opts.verbose,
           onInterrupt,
           output: opts.json ? 'json' : 'text',
           templates: templatesFrom(opts.templates),

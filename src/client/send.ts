@@ -6,6 +6,7 @@ import type { Templates } from '../messages/templates.js';
 import type { CommandMessage, Reply, RunAttempt, RunOutput } from '../messages/types.js';
 import { createOutput, type Output, type OutputFormat } from '../output/output.js';
 import { addSecret, redact, redactUrl } from '../redact.js';
+import { startTrace, traceHeaders } from '../trace/trace-context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { LivePrinter } from './live-printer.js';
 import { readMessage } from './read-message.js';
@@ -30,6 +31,10 @@ export interface SendOptions {
    * for its reply (exit 130), the second gives up waiting at once (exit 130). Returns the unsubscribe.
    */
   onInterrupt?: (handler: () => void) => () => void;
+  /** The message's AMQP priority (0 to 10; it orders the backlog of a queue with x-max-priority); absent: none. */
+  priority?: number;
+  /** Print the message's trace id on stderr once it is sent. */
+  verbose?: boolean;
   /** Templates to check a message naming one against, as the worker will; absent: none. */
   templates?: Templates;
   output: OutputFormat;
@@ -105,6 +110,8 @@ async function exchange(
   lost.catch(() => undefined); // n.b. only awaited while waiting for the reply
   const messageId = randomUUID();
   const correlationId = randomUUID();
+  // n.b. the root of the message's trace: the worker's span for it is a child of this one.
+  const trace = startTrace();
   const output = createOutput(options.output, options.write);
   const live = new LivePrinter(output, (text) => options.writeError(`docker-dispatch: ${text}\n`));
   let replyTo: string | undefined;
@@ -136,6 +143,8 @@ async function exchange(
       persistent: true,
       mandatory: true,
       contentType: 'application/json',
+      headers: traceHeaders(trace),
+      ...(options.priority === undefined ? {} : { priority: options.priority }),
       ...properties,
       ...(replyTo === undefined ? {} : { replyTo }),
     });
@@ -153,6 +162,7 @@ async function exchange(
         : `no queue is bound to exchange "${options.exchange}" with routing key "${options.queue}"`;
     return fail(EXIT.errorReply, `${where}: nothing was sent`);
   }
+  if (options.verbose) options.writeError(`docker-dispatch: message ${messageId}, trace ${trace.traceId}\n`);
   if (!reply) {
     options.write(`${messageId}\n`);
     return EXIT.ok;

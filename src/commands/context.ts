@@ -59,6 +59,11 @@ export interface CommandContext {
   instanceOf?: string;
   /** An instance of a run with `Instances`: which (1 to Instances), in its container's environment. */
   instance?: number;
+  /**
+   * Entries the worker adds to a new container's environment after the message's Env (`KEY=value`; one whose key the
+   * message sets itself is left out): TRACEPARENT and TRACESTATE with --trace-env.
+   */
+  extraEnv?: readonly string[];
   /** A run's attached output published live (Options.Stream), besides stdout. */
   liveOutput?: { sink(source: OutputSource, stream: StreamName): StreamSink };
   /** Tells every worker on the queue of a cancel (the cancel stream); false when only this worker could be told. */
@@ -78,4 +83,12 @@ export type CommandHandler<M> = (message: M, ctx: CommandContext) => Promise<Com
 /** Docker reports names with a leading slash; replies and output use them without. */
 export function containerName(name: string): string {
   return name.replace(/^\//, '');
+}
+
+/** The message's Env, then the worker's entries for keys it does not set itself (see CommandContext.extraEnv). */
+export function withExtraEnv(env: string[] | undefined, extra: readonly string[] | undefined): string[] | undefined {
+  if (!extra?.length) return env;
+  const keyOf = (entry: string) => entry.slice(0, entry.indexOf('='));
+  const own = new Set((env ?? []).map(keyOf));
+  return [...(env ?? []), ...extra.filter((entry) => !own.has(keyOf(entry)))];
 }

@@ -13,7 +13,13 @@ import type { StreamName, StreamSink } from '../output/output.js';
 import { createPulling } from './create-pulling.js';
 import { findEarlierContainer } from './earlier-container.js';
 import { runInstances } from './run-instances.js';
-import { containerName, type CommandContext, type CommandHandler, type CommandResult } from './context.js';
+import {
+  containerName,
+  withExtraEnv,
+  type CommandContext,
+  type CommandHandler,
+  type CommandResult,
+} from './context.js';
 
 /** The environment variable that tells a run with Options.Retry which attempt it is (1 for the first). */
 export const ATTEMPT_ENV = 'DOCKER_DISPATCH_ATTEMPT';
@@ -318,7 +324,7 @@ export function createOptions(message: RunMessage, ctx: CommandContext, engine: 
     Image: normalizeImage(message.Image), // what the policy matched, the same image on either vendor
     Cmd: message.Cmd,
     Entrypoint: options.Entrypoint,
-    Env: env.length > 0 || options.Env ? env : undefined,
+    Env: withExtraEnv(env.length > 0 || options.Env ? env : undefined, ctx.extraEnv),
     WorkingDir: options.WorkingDir,
     User,
     Labels: {

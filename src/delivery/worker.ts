@@ -16,6 +16,7 @@ import { NO_OBSERVER, type FinishedMessage, type MessageObserver, type WorkerObs
 import type { Output } from '../output/output.js';
 import { Policy } from '../policy/policy.js';
 import { setLongTimeout } from '../long-timer.js';
+import { logBindings, traceEnv, traceHeaders } from '../trace/trace-context.js';
 import { CANCEL_RETENTION_MS, CancelRegistry, type CancelRecord } from './cancels.js';
 import { decide } from './decision.js';
 import { decideExitRetry, readAttempts, type ExitRetry, type RetriedAttempt } from './exit-retry.js';
@@ -102,6 +103,7 @@ export class Worker {
         retryDelayMs: config.retryDelayMs,
         queueType: config.queueType,
         deliveryLimit: config.deliveryLimit,
+        maxPriority: config.maxPriority,
       },
       prefetch: config.prefetch,
       log: deps.log,
@@ -202,7 +204,8 @@ export class Worker {
       templates: this.deps.templates,
     });
     const dockercmd = parsed.ok ? parsed.message.Dockercmd : parsed.dockercmd;
-    const log = this.deps.log.child({ messageId, dockercmd });
+    const log = this.deps.log.child({ messageId, dockercmd, ...logBindings(delivery.trace.span) });
+    if (delivery.trace.invalid) log.debug(`traceparent header ignored (${delivery.trace.invalid}): a new trace`);
     const job = (this.deps.observer ?? NO_OBSERVER).received({
       messageId,
       dockercmd,
@@ -329,6 +332,7 @@ export class Worker {
           log,
           onContainer: (host, container) => job.started({ host, container }),
           lease,
+          extraEnv: this.config.traceEnv ? traceEnv(delivery.trace.span) : undefined,
           liveOutput: this.liveOutput(parsed.message, delivery, messageId),
           publishCancel: (cancel) => this.publishCancel(cancel),
         });
@@ -415,6 +419,7 @@ export class Worker {
         type: 'run.attempt',
         appId: 'docker-dispatch',
         timestamp: Math.floor(Date.now() / 1000),
+        headers: traceHeaders(delivery.trace.span),
       });
   }
 
@@ -432,6 +437,7 @@ export class Worker {
         type: 'run.output',
         appId: 'docker-dispatch',
         timestamp: Math.floor(Date.now() / 1000),
+        headers: traceHeaders(delivery.trace.span),
       }),
     );
   }

@@ -41,4 +41,15 @@ describe('queue arguments', () => {
     // n.b. the cancel stream is a stream whatever the queue type.
     expect(args.cancelStream['x-queue-type']).toBe('stream');
   });
+
+  it('declares no priorities without --max-priority', () => {
+    expect(queueArguments({ ...topology, queueType: 'classic' }).queue).toEqual({});
+  });
+
+  it('gives only the command queue x-max-priority with --max-priority (the retry queue stays first in, first out)', () => {
+    const args = queueArguments({ ...topology, queueType: 'classic', maxPriority: 5 });
+    expect(args.queue).toEqual({ 'x-max-priority': 5 });
+    for (const key of ['replyQueue', 'deadLetterQueue', 'retryQueue', 'handoverQueue', 'cancelStream'] as const)
+      expect(args[key]).not.toHaveProperty('x-max-priority');
+  });
 });
