@@ -2,7 +2,7 @@ import { classifyDockerError } from '../docker/classify.js';
 import type { CreateMessage, RunMessage } from '../messages/types.js';
 import { containerName, type CommandHandler } from './context.js';
 import { findEarlierContainer } from './earlier-container.js';
-import { createPlaced } from './run.js';
+import { createPlaced } from './run-create.js';
 
 /**
  * `docker create` on the engine the placement picks, with run's container options (labels, network, Options.Host,

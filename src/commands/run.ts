@@ -3,34 +3,27 @@ import { DispatchError } from '../errors.js';
 import { classifyDockerError, type DockerOperation } from '../docker/classify.js';
 import { capture, registerWait, type Captured } from '../docker/container-io.js';
 import type { Engine } from '../docker/engine.js';
-import { normalizeImage } from '../docker/image-ref.js';
 import { checkedInspect } from '../docker/inspect-shape.js';
-import { LABELS } from '../docker/labels.js';
 import { callSignal, HandedOverError } from '../delivery/lease.js';
 import { setLongTimeout } from '../long-timer.js';
 import type { RunMessage } from '../messages/types.js';
 import type { StreamName, StreamSink } from '../output/output.js';
-import { createPulling } from './create-pulling.js';
 import { findEarlierContainer } from './earlier-container.js';
-import { runInstances } from './run-instances.js';
+import { createPlaced } from './run-create.js';
 import {
-  containerName,
-  withExtraEnv,
-  type CommandContext,
-  type CommandHandler,
-  type CommandResult,
-} from './context.js';
-
-/** The environment variable that tells a run with Options.Retry which attempt it is (1 for the first). */
-export const ATTEMPT_ENV = 'DOCKER_DISPATCH_ATTEMPT';
-
-/** The environment variable that tells an instance of an Instances run which it is (1 to Instances). */
-export const INSTANCE_ENV = 'DOCKER_DISPATCH_INSTANCE';
+  cancelledBeforeRun,
+  cancelledWhileRunning,
+  removeExited,
+  removeInstance,
+  removeQuietly,
+  stopContainer,
+  type ContainerRef,
+} from './run-end.js';
+import { runInstances } from './run-instances.js';
+import { containerName, type CommandContext, type CommandHandler, type CommandResult } from './context.js';
 
 /** Seconds a timed-out container gets between SIGTERM and SIGKILL. */
 export const TIMEOUT_STOP_SECONDS = 10;
-
-type ContainerRef = { Id: string; Name?: string };
 
 /** What a run message asks for, read once. */
 interface Plan {
@@ -257,93 +250,6 @@ async function finish(
   return result;
 }
 
-/** Stops a running container (a cancel, a timeout): SIGTERM, then SIGKILL after `timeSeconds`; a failure is logged. */
-function stopContainer(
-  container: Docker.Container,
-  timeSeconds: number,
-  why: string,
-  ctx: CommandContext,
-  host: string,
-  ref: ContainerRef,
-): void {
-  ctx.log.info({ host, container: ref.Name, timeSeconds }, `${why}: stopping the container`);
-  container.stop({ t: timeSeconds }).catch((err: unknown) => {
-    if ((err as { statusCode?: number }).statusCode === 304) return; // not running (any more): what was wanted
-    ctx.log.warn(
-      { host, container: ref.Name, err },
-      `could not stop a ${why} container: it may still be running; stop it by hand (docker stop)`,
-    );
-  });
-}
-
-/** A run a cancel named before anything of it ran. */
-export function cancelledBeforeRun(): DispatchError {
-  return new DispatchError('Cancelled', 'cancelled before it ran: a cancel message named it; nothing was created');
-}
-
-/** A run stopped by a cancel: the reply keeps its exit code and output so far. */
-function cancelledWhileRunning(partial: CommandResult, timeSeconds?: number): DispatchError {
-  const how = timeSeconds === undefined ? '' : ` (SIGTERM, then SIGKILL after ${timeSeconds} s)`;
-  return new DispatchError(
-    'Cancelled',
-    `cancelled while it ran: a cancel message named it, and the container was stopped${how}`,
-    {
-      context: { host: partial.Host, container: partial.Container },
-      partial,
-    },
-  );
-}
-
-/** Creates a run's (or create's) container where the placement says, pulling its image as Options.Pull says. */
-export function createPlaced(
-  message: RunMessage,
-  ctx: CommandContext,
-): Promise<{ engine: Engine; container: Docker.Container }> {
-  return ctx.placement.create(
-    { host: message.Options?.Host, constraints: message.Options?.Constraints },
-    { messageId: ctx.messageId, queue: ctx.queue },
-    (engine) => createPulling(engine, createOptions(message, ctx, engine), message, ctx),
-    { timeoutMs: ctx.requestTimeoutMs, log: ctx.log, signal: ctx.lease.signal },
-  );
-}
-
-/** The create request for a run: the message's fields, the worker's labels, and the policy's settings. */
-export function createOptions(message: RunMessage, ctx: CommandContext, engine: Engine): Docker.ContainerCreateOptions {
-  const options = message.Options ?? {};
-  const attach = new Set(options.Attach ?? []);
-  const { User, HostConfig } = ctx.policy.containerSettings(message);
-  // Options.Retry: which attempt this container is, so a job can tell a retry from a first try.
-  const attempt = ctx.earlierAttempts.filter((a) => a.Instance === undefined).length + 1;
-  const env = [
-    ...(options.Env ?? []),
-    ...(options.Retry ? [`${ATTEMPT_ENV}=${attempt}`] : []),
-    ...(ctx.instance === undefined ? [] : [`${INSTANCE_ENV}=${ctx.instance}`]),
-  ];
-  return {
-    name: options.Name,
-    Image: normalizeImage(message.Image), // what the policy matched, the same image on either vendor
-    Cmd: message.Cmd,
-    Entrypoint: options.Entrypoint,
-    Env: withExtraEnv(env.length > 0 || options.Env ? env : undefined, ctx.extraEnv),
-    WorkingDir: options.WorkingDir,
-    User,
-    Labels: {
-      ...(options.Labels as Record<string, string> | undefined),
-      [LABELS.managed]: 'true',
-      [LABELS.queue]: ctx.queue,
-      [LABELS.messageId]: ctx.messageId,
-      [LABELS.host]: engine.id,
-      ...(ctx.instanceOf === undefined ? {} : { [LABELS.instanceOf]: ctx.instanceOf }),
-    },
-    Tty: false,
-    OpenStdin: false,
-    AttachStdin: false,
-    AttachStdout: attach.has('STDOUT'),
-    AttachStderr: attach.has('STDERR'),
-    HostConfig,
-  };
-}
-
 /** Runs one Engine API call, with a deadline for the short ones, and classifies its failure. */
 function stepper(host: string, ctx: CommandContext) {
   return async <T>(
@@ -378,66 +284,4 @@ function sinks(ctx: CommandContext, host: string, ref: ContainerRef): Record<Str
     };
   };
   return { stdout: sink('stdout'), stderr: sink('stderr') };
-}
-
-/**
- * Removes a container whose run is over (`Options.Remove`); a failure is a warning for the reply, not an error: the
- * command ran and its exit code is known, and running it again would be worse than a leftover container.
- */
-export async function removeExited(
-  container: Docker.Container,
-  ctx: CommandContext,
-  host: string,
-  ref: ContainerRef,
-): Promise<string | undefined> {
-  const error = await tryRemove(container, { force: false }, ctx, host, ref);
-  if (!error) return undefined;
-  ctx.log.warn(
-    { host, container: ref.Name, err: error.message },
-    'container exited but could not be removed: remove it by hand (docker rm)',
-  );
-  return `the container ${ref.Name ?? ref.Id} exited but could not be removed: ${error.message}`;
-}
-
-/** Removes a container that failed to start, so nothing is left behind; a failure is only logged. */
-async function removeQuietly(container: Docker.Container, ctx: CommandContext, host: string): Promise<void> {
-  const error = await tryRemove(container, { force: true }, ctx, host, { Id: container.id });
-  if (error)
-    ctx.log.warn(
-      { host, container: container.id, err: error.message },
-      'could not remove a container that failed to start: remove it by hand (docker rm)',
-    );
-}
-
-/** Removes a container with its anonymous volumes; a container already gone is what was asked (another worker's doing). */
-async function tryRemove(
-  container: Docker.Container,
-  { force }: { force: boolean },
-  ctx: CommandContext,
-  host: string,
-  ref: ContainerRef,
-): Promise<DispatchError | undefined> {
-  try {
-    await container.remove({ force, v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
-    return undefined;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-    return classifyDockerError(err, 'remove', host, { container: ref });
-  }
-}
-
-/** Removes an instance's container once its Instances run has settled (see runInstances). */
-function removeInstance(
-  instance: { Host: string; Id: string; Name?: string },
-  ctx: CommandContext,
-): Promise<string | undefined> {
-  const engine = ctx.pool.engines.find((e) => e.id === instance.Host);
-  if (!engine)
-    return Promise.resolve(
-      `the container ${instance.Name ?? instance.Id} was not removed: engine ${instance.Host} has left the pool`,
-    );
-  return removeExited(engine.docker.getContainer(instance.Id), ctx, engine.id, {
-    Id: instance.Id,
-    Name: instance.Name,
-  });
 }

@@ -3,25 +3,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Delivery } from '../amqp/delivery.js';
 import { BrokerSession } from '../amqp/session.js';
-import { execute } from '../commands/index.js';
 import type { WorkerConfig } from '../config.js';
 import type { Placement } from '../docker/placement.js';
 import type { EnginePool } from '../docker/pool.js';
-import { DispatchError } from '../errors.js';
-import { crossFieldProblem } from '../messages/cross-field.js';
-import { parseMessage, type ParseResult } from '../messages/parse.js';
+import { parseMessage } from '../messages/parse.js';
 import type { Templates } from '../messages/templates.js';
-import type { CommandMessage, CommandResult, Reply } from '../messages/types.js';
-import { NO_OBSERVER, type FinishedMessage, type MessageObserver, type WorkerObserver } from '../observe/observer.js';
+import type { Reply } from '../messages/types.js';
+import { NO_OBSERVER, type FinishedMessage, type WorkerObserver } from '../observe/observer.js';
 import type { Output } from '../output/output.js';
 import { Policy } from '../policy/policy.js';
 import { setLongTimeout } from '../long-timer.js';
-import { logBindings, traceEnv, traceHeaders } from '../trace/trace-context.js';
+import { logBindings } from '../trace/trace-context.js';
 import { CANCEL_RETENTION_MS, CancelRegistry, type CancelRecord } from './cancels.js';
+import { CallerMessages } from './caller-messages.js';
+import { carryOut, type Work } from './carry-out.js';
 import { decide } from './decision.js';
-import { decideExitRetry, readAttempts, type ExitRetry, type RetriedAttempt } from './exit-retry.js';
 import { Lease, type CancelRequest } from './lease.js';
-import { LiveOutput } from './live-output.js';
 import { OutcomeStore, type Outcome } from './outcomes.js';
 import { buildReply } from './reply.js';
 import { REQUEUE_DELAY_MS, settle, type SettleContext } from './settle.js';
@@ -44,24 +41,6 @@ export interface WorkerDeps {
 
 /** The session hold while no engine is healthy. */
 const NO_ENGINE = 'no healthy engine';
-
-/** One delivery's message, read, on its way to an outcome. */
-interface Work {
-  parsed: ParseResult;
-  /** When the message was read (performance.now()). */
-  startedAt: number;
-  /** The id of its reply and its containers' labels: its identity, else one of its own. */
-  messageId: string;
-  /** Its message_id, else its correlation_id; undefined when it has neither. */
-  identity: string | undefined;
-  job: MessageObserver;
-  log: Logger;
-  /** The lease of a job without identity (those with one are in Worker.leases, shared by its deliveries). */
-  lease?: Lease;
-}
-
-/** The commands whose job may be handed over at the ack deadline; the others finish where they started. */
-const HANDED_OVER_COMMANDS = new Set(['run', 'create', 'wait', 'pull']);
 
 /**
  * Consumes commands, carries each out on the engine pool, replies, and only then acks. Up to `prefetch` messages are
@@ -260,6 +239,27 @@ export class Worker {
     return cancel && { timeSeconds: cancel.timeSeconds };
   }
 
+  /** Carries out a message (carry-out.ts) with what it needs of the worker. */
+  private carryOut(delivery: Delivery, work: Work, lease: Lease): Promise<Outcome> {
+    const { pool, placement, output } = this.deps;
+    return carryOut(delivery, work, lease, {
+      config: this.config,
+      pool,
+      placement,
+      output,
+      policy: this.policy,
+      caller: this.callerOf(delivery, work.messageId),
+      publishCancel: (cancel) => this.publishCancel(cancel),
+    });
+  }
+
+  /** What a message's caller hears on its reply_to besides the reply (live output, attempts). */
+  private callerOf(delivery: Delivery, messageId: string): CallerMessages {
+    return new CallerMessages(delivery, messageId, (queue, content, options) =>
+      this.session.publishTransient(queue, content, options),
+    );
+  }
+
   /** Carries out a message once, however often it is delivered here, and settles this delivery. */
   private async dispatch(delivery: Delivery, work: Work): Promise<FinishedMessage> {
     const { identity, log } = work;
@@ -282,92 +282,6 @@ export class Worker {
     if (waiters > 0 && !delivery.live)
       return { settlement: 'error', reply: buildReply(outcome), durationMs: outcome.durationMs };
     return this.settle(delivery, outcome, work);
-  }
-
-  /** Carries out a parsed message; never throws for a failure of the command itself. */
-  private async carryOut(
-    delivery: Delivery,
-    { parsed, messageId, identity, startedAt, job, log }: Work,
-    lease: Lease,
-  ): Promise<Outcome> {
-    const dockercmd = parsed.ok ? parsed.message.Dockercmd : parsed.dockercmd;
-    let result: CommandResult = {};
-    let error = parsed.ok ? undefined : parsed.error;
-    if (parsed.ok && !HANDED_OVER_COMMANDS.has(parsed.message.Dockercmd)) lease.commit();
-    if (parsed.ok && this.lastDelivery(delivery)) {
-      error = new DispatchError(
-        'DeliveryLimit',
-        `the message was delivered ${delivery.deliveryCount + 1} times and no worker settled it (each that took it ` +
-          `died or lost its connection): not carried out again (--delivery-limit ${this.config.deliveryLimit})`,
-      );
-      log.warn(
-        { deliveries: delivery.deliveryCount + 1 },
-        'at its delivery limit: answered and dead-lettered, not carried out',
-      );
-    } else if (parsed.ok && lease.cancelled && parsed.message.Dockercmd !== 'run') {
-      // n.b. a run goes on: it may find an earlier attempt's container to stop; it creates nothing.
-      error = new DispatchError('Cancelled', 'cancelled before it was carried out: a cancel message named it');
-      log.info('cancelled before it came: answered Cancelled, not carried out');
-    } else if (
-      parsed.ok &&
-      (error = crossFieldProblem(parsed.message, delivery.message.properties.replyTo as string | undefined))
-    ) {
-      log.debug({ err: error.message }, 'refused: fields that do not go together');
-    } else if (parsed.ok) {
-      log.debug({ attempt: delivery.attempt, redelivered: delivery.message.fields.redelivered }, 'carrying out');
-      try {
-        result = await execute(parsed.message, {
-          pool: this.deps.pool,
-          placement: this.deps.placement,
-          messageId,
-          identity,
-          seenBefore: delivery.seenBefore,
-          lastAttempt: delivery.attempt - delivery.exitCodeRetries > this.config.maxRetries,
-          earlierAttempts: readAttempts(delivery.attemptsHeader),
-          queue: this.config.queues.queue,
-          policy: this.policy,
-          maxOutputBytes: this.config.maxOutputBytes,
-          requestTimeoutMs: this.config.requestTimeoutMs,
-          output: this.deps.output,
-          log,
-          onContainer: (host, container) => job.started({ host, container }),
-          lease,
-          extraEnv: this.config.traceEnv ? traceEnv(delivery.trace.span) : undefined,
-          liveOutput: this.liveOutput(parsed.message, delivery, messageId),
-          publishCancel: (cancel) => this.publishCancel(cancel),
-        });
-      } catch (err) {
-        if (lease.cancelled && !(err instanceof DispatchError && err.code === 'Cancelled'))
-          error = new DispatchError('Cancelled', 'cancelled before it ran: a cancel message named it', {
-            partial: err instanceof DispatchError ? err.partial : undefined,
-          });
-        else if (!lease.handedOver)
-          error = scrubEnvValues(err instanceof DispatchError ? err : unexpected(err, log), parsed.message);
-      }
-      if (lease.handedOver)
-        return {
-          messageId,
-          dockercmd,
-          result: {},
-          error: undefined,
-          durationMs: performance.now() - startedAt,
-          handedOver: true,
-        };
-      if (parsed.message.Dockercmd === 'run' && parsed.message.Options?.Retry) {
-        // Options.Retry: the attempts go in the reply; a listed exit code with retries left is retried, not answered.
-        const exitRetry = decideExitRetry(
-          parsed.message,
-          error?.partial ?? result,
-          readAttempts(delivery.attemptsHeader),
-        );
-        withAttempts(error?.partial ?? result, exitRetry);
-        if (exitRetry.retry && !error && !lease.cancelled) {
-          const retryByExitCode = { recorded: exitRetry.recorded, retried: exitRetry.retried };
-          return { messageId, dockercmd, result, error, durationMs: performance.now() - startedAt, retryByExitCode };
-        }
-      }
-    }
-    return { messageId, dockercmd, result, error, durationMs: performance.now() - startedAt };
   }
 
   /** Decides the message's fate from its outcome (decision.ts), then carries it out on the broker (settle.ts). */
@@ -397,81 +311,11 @@ export class Worker {
         this.printed.add(printedOutcome);
         this.deps.output.result(reply, printedOutcome.durationMs);
       },
-      attemptRetried: (attempts) => this.tellAttempts(delivery, outcome.messageId, attempts),
+      attemptRetried: (attempts) => this.callerOf(delivery, outcome.messageId).attemptsRetried(attempts),
       retryDelayMs: this.config.retryDelayMs,
       retryQueue: this.config.queues.retryQueue,
       draining: this.draining,
     };
     return settle(delivery, outcome, decision, ctx);
   }
-
-  /**
-   * Tells the caller of each attempt retried by its exit code: a run.attempt message on its reply_to (transient, like
-   * live output), which `send` prints.
-   */
-  private tellAttempts(delivery: Delivery, messageId: string, attempts: RetriedAttempt[]): void {
-    const { replyTo, correlationId } = delivery.message.properties as { replyTo?: string; correlationId?: string };
-    if (!replyTo) return;
-    for (const attempt of attempts)
-      this.session.publishTransient(replyTo, Buffer.from(JSON.stringify({ MessageId: messageId, ...attempt })), {
-        contentType: 'application/json',
-        correlationId: correlationId ?? messageId,
-        type: 'run.attempt',
-        appId: 'docker-dispatch',
-        timestamp: Math.floor(Date.now() / 1000),
-        headers: traceHeaders(delivery.trace.span),
-      });
-  }
-
-  /**
-   * The live output of a run with Options.Stream: output messages on its reply_to with its correlation id, transient
-   * and unconfirmed (the final reply is what counts), through whatever connection the worker has when they are due.
-   */
-  private liveOutput(message: CommandMessage, delivery: Delivery, messageId: string): LiveOutput | undefined {
-    if (message.Dockercmd !== 'run' || message.Options?.Stream !== true) return undefined;
-    const { replyTo, correlationId } = delivery.message.properties as { replyTo: string; correlationId?: string };
-    return new LiveOutput(messageId, (output) =>
-      this.session.publishTransient(replyTo, Buffer.from(JSON.stringify(output)), {
-        contentType: 'application/json',
-        correlationId: correlationId ?? messageId,
-        type: 'run.output',
-        appId: 'docker-dispatch',
-        timestamp: Math.floor(Date.now() / 1000),
-        headers: traceHeaders(delivery.trace.span),
-      }),
-    );
-  }
-
-  /**
-   * The last delivery a quorum queue makes of a message (x-delivery-count at --delivery-limit): the broker
-   * dead-letters it at its next return, so it is answered now rather than risked once more.
-   */
-  private lastDelivery(delivery: Delivery): boolean {
-    return this.config.queueType === 'quorum' && delivery.deliveryCount >= this.config.deliveryLimit;
-  }
-}
-
-/** Puts the attempts of a run with Options.Retry in its result: the run's, or each instance's. */
-function withAttempts(result: CommandResult, exitRetry: ExitRetry): void {
-  if (result.Containers) result.Containers.forEach((c, i) => (c.Attempts = exitRetry.instanceAttempts[i] ?? []));
-  else result.Attempts = exitRetry.attempts;
-}
-
-/**
- * The error with the message's Env values replaced by ***: an engine may quote the request in its error, and Env
- * values must not reach logs, stdout or replies.
- */
-function scrubEnvValues(error: DispatchError, message: CommandMessage): DispatchError {
-  const env = message.Dockercmd === 'run' || message.Dockercmd === 'create' ? (message.Options?.Env ?? []) : [];
-  const values = env.map((entry) => entry.slice(entry.indexOf('=') + 1)).filter((value) => value.length >= 3);
-  const scrubbed = values.reduce((text, value) => text.split(value).join('***'), error.message);
-  if (scrubbed === error.message) return error;
-  return new DispatchError(error.code, scrubbed, { context: error.context, partial: error.partial });
-}
-
-function unexpected(err: unknown, log: Logger): DispatchError {
-  log.error({ err }, 'unexpected error (a bug: please report it with this line): dead-lettering the message');
-  return new DispatchError('DockerError', `unexpected error: ${(err as Error)?.message ?? String(err)}`, {
-    cause: err,
-  });
 }
