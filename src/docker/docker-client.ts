@@ -78,9 +78,12 @@ export class DockerClient {
     return new Container(this.modem, encodeURIComponent(reference.replace(/^\//, '')));
   }
 
-  /** An image by reference; the path guard refuses one that would leave the image's own endpoints. */
+  /**
+   * An image by reference, encoded whole into the path (slashes, the tag's colon and the digest's @ included: Docker
+   * and Podman decode it), so no name can reach another endpoint; the path guard stays behind it.
+   */
   getImage(name: string): Docker.Image {
-    return new Image(this.modem, name);
+    return new Image(this.modem, encodeURIComponent(name));
   }
 
   listContainers(options: Docker.ContainerListOptions & Cancellable = {}): Promise<Docker.ContainerInfo[]> {

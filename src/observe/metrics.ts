@@ -40,7 +40,9 @@ export class DispatchMetrics {
     });
     const finished = new Counter({
       name: name('messages_finished_total'),
-      help: 'Messages done with, by command and outcome (ok, dead-lettered, cancelled, retried, handed-over, error = went back to the queue unsettled)',
+      help:
+        'Messages done with, by command and outcome (ok, dead-lettered, cancelled, retried, handed-over, ' +
+        'error = went back to the queue unsettled)',
       labelNames: ['command', 'outcome'],
       registers,
     });

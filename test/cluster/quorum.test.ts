@@ -124,7 +124,8 @@ and handover queues have the delivery limit', async () => {
       ]);
       await worker.stop();
       expect(worker.stderr).toContain(
-        `queue ${queue} exists with other arguments than the worker's (it is a classic queue; the worker declares quorum queues, --queue-type)`,
+        `queue ${queue} exists with other arguments than the worker's ` +
+          '(it is a classic queue; the worker declares quorum queues, --queue-type)',
       );
       const names = queueNames(queue);
       expect(await queueTypes(queue)).toMatchObject({ [queue]: 'classic', [names.deadLetterQueue]: 'quorum' });
@@ -135,7 +136,7 @@ and handover queues have the delivery limit', async () => {
     }
   });
 
-  it('kill -9 of the node the worker is connected to, mid-run: it reconnects to the next node; one reply, one container, the queue drained', async () => {
+  it('kill -9 of the connected node mid-run: reconnects to the next node; one reply, one container, queue drained', async () => {
     h = await quorumHarness('dd-qq-kill');
     const messageId = unique('kill-node');
     const creates = watch(await watchCreates([h.engines.a, h.engines.b], [`docker-dispatch.message-id=${messageId}`]));
@@ -203,7 +204,7 @@ and handover queues have the delivery limit', async () => {
     }
   });
 
-  it('the delivery limit: a message every worker dies on is answered DeliveryLimit on its last delivery and ends in <queue>.dead', async () => {
+  it('the delivery limit: a message every worker dies on is answered DeliveryLimit at last, and ends in <queue>.dead', async () => {
     // The crash: the test kills each worker as soon as it logs that it carries the message out (--log-level debug).
     h = await quorumHarness('dd-qq-limit', ['--delivery-limit', '2', '--log-level', 'debug']);
     const messageId = unique('poison');

@@ -128,7 +128,7 @@ describe('engine faults', () => {
     expect(worker.child.exitCode).toBeNull(); // still working
   });
 
-  it('an engine restarted under a running worker: its event stream drops, its inventory is listed again, and its counts are right afterwards', async () => {
+  it('an engine restarted under a running worker: its stream drops, its inventory is listed again, counts right after', async () => {
     const { hostA, hostB } = services();
     h = await startHarness(
       'dd-fault-resync',

@@ -221,7 +221,7 @@ describe('fuzz: a few hundred odd and hostile messages', () => {
     await h?.cleanup();
   });
 
-  it(`seed ${SEED}: every message is answered once and acked, the worker stays up, and no reply carries another message's fields`, async () => {
+  it(`seed ${SEED}: each message answered once and acked, the worker up, no reply with another's fields`, async () => {
     const replies = new Map<string, Reply[]>();
     const sent = bodies(SEED, COUNT, h.image).map((body) => ({ body, correlationId: randomUUID() }));
     // Replies come to a reply queue of the test's own, counted per correlation id.

@@ -105,7 +105,7 @@ describe('an engine that fails in the middle of a request', () => {
     await new Promise<void>((resolve) => (fake ? fake.close(() => resolve()) : resolve()));
   });
 
-  it('a half-sent answer, a closed socket and a reset connection are error replies; the worker stays up and answers the next message', async () => {
+  it('a half-sent answer, a closed socket, a reset connection: error replies; the worker answers the next message', async () => {
     const { hostA } = services();
     // Answers what a worker asks at start-up; cuts every other request: half an answer, no answer, or a TCP reset.
     fake = createHttpServer((req, res) => {

@@ -90,7 +90,7 @@ describe('hosts file and reload', () => {
     );
   });
 
-  it('on SIGHUP re-reads the hosts file: new engines join, changed ones change, removed ones take no new work, work in flight goes on', async () => {
+  it('SIGHUP re-reads the hosts file: engines join, change, or take no new work; work in flight goes on', async () => {
     const { hostA, hostB } = services();
     const file = hostsFile([{ Name: 'a', Address: hostA }]);
     h = await startHarness('dd-reload', ['--hosts', file], '');

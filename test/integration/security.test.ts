@@ -76,7 +76,7 @@ describe('security policy', () => {
     expect(info.HostConfig.Devices ?? []).toEqual([]);
   });
 
-  it('hands the engine the fully qualified reference the --allow-image rule matched, and replies with the name the message gave', async () => {
+  it('hands the engine the full reference --allow-image matched, and replies with the name the message gave', async () => {
     const name = unique('qualified');
     const body = await request({ Dockercmd: 'create', Image: h.image, Cmd: ['true'], Options: { Name: name } });
     expect(body).toMatchObject({ Status: 'ok', Container: { Name: name } });

@@ -210,7 +210,10 @@ describe('docker-dispatch send, against a running worker', () => {
       const { code, stderr } = await run;
       expect(code).toBe(1);
       expect(stderr).toMatch(
-        /^docker-dispatch: lost the broker while waiting for the reply to message [0-9a-f-]{36} \(.*\); it was sent and may still be carried out\n$/,
+        new RegExp(
+          '^docker-dispatch: lost the broker while waiting for the reply to message [0-9a-f-]{36} \\(.*\\); ' +
+            'it was sent and may still be carried out\\n$',
+        ),
       );
       await h.broker.take(idle);
     } finally {

@@ -26,7 +26,7 @@ describe('trace context (W3C traceparent and tracestate headers)', () => {
   });
   const linesAbout = (messageId: string) => h.worker.logs().filter((l) => l.messageId === messageId);
 
-  it("answers a message with a traceparent in its trace, the worker's span as parent, in the reply, the output and every log line", async () => {
+  it("works on a message in its traceparent's trace: the reply, the output and every log line carry it", async () => {
     const messageId = unique('traced');
     const correlationId = unique('corr');
     const run = {

@@ -58,7 +58,8 @@ describe('classifyDockerError', () => {
     [
       'remove',
       'container state improper',
-      'cannot remove container 3f2a as it is running - running or paused containers cannot be removed without force: container state improper',
+      'cannot remove container 3f2a as it is running - running or paused containers cannot be removed without ' +
+        'force: container state improper',
     ],
   ])("Podman's 500 to %s with cause %j is a Conflict (Docker's 409), with its words", (operation, cause, message) => {
     const error = classifyDockerError(podmanError(cause, message), operation, 'p');

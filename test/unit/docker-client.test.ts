@@ -102,6 +102,15 @@ describe('DockerClient: a request never leaves the endpoint it names', () => {
     }
   });
 
+  it.each([
+    ['docker.io/library/busybox:1.36', 'docker.io%2Flibrary%2Fbusybox%3A1.36'],
+    ['../../info?x=', '..%2F..%2Finfo%3Fx%3D'],
+    ['app@sha256:abc', 'app%40sha256%3Aabc'],
+  ])('puts the image %j in the path encoded whole (%s)', (name, encoded) => {
+    const image = new DockerClient({ socketPath: '/nonexistent.sock' }).getImage(name) as unknown as { name: string };
+    expect(image.name).toBe(encoded);
+  });
+
   it('takes a name with a leading slash, as Docker prints names', () => {
     expect(new DockerClient({ socketPath: '/nonexistent.sock' }).getContainer('/web-1').id).toBe('web-1');
   });
