@@ -49,7 +49,7 @@ describeOnCluster('quorum queues on a cluster', () => {
     });
 
   it('--queue-type quorum: the command, reply, dead-letter, retry and handover queues are quorum queues; the command \
-and handover queues have the delivery limit', async () => {
+and handover queues have the delivery limit; the cancel stream is a stream', async () => {
     h = await quorumHarness('dd-qq');
     const names = queueNames(h.queue);
     expect(await queueTypes(h.queue)).toEqual({
@@ -58,6 +58,8 @@ and handover queues have the delivery limit', async () => {
       [names.deadLetterQueue]: 'quorum',
       [names.retryQueue]: 'quorum',
       [names.handoverQueue]: 'quorum',
+      // n.b. the cancel stream is a stream whatever the queue type (replicated over the cluster as well).
+      [names.cancelStream]: 'stream',
     });
     // A handed-over copy is consumed as the command queue is: the same delivery limit, dead-lettered the same way.
     const limited = {
@@ -130,8 +132,7 @@ and handover queues have the delivery limit', async () => {
       const names = queueNames(queue);
       expect(await queueTypes(queue)).toMatchObject({ [queue]: 'classic', [names.deadLetterQueue]: 'quorum' });
     } finally {
-      const names = queueNames(queue);
-      await client.deleteQueues(queue, names.replyQueue, names.deadLetterQueue, names.retryQueue, names.handoverQueue);
+      await client.deleteWorkerQueues(queue);
       await client.close();
     }
   });
@@ -199,7 +200,7 @@ and handover queues have the delivery limit', async () => {
     } finally {
       await worker.stop();
       await removeContainers(engines, queue);
-      await client.deleteQueues(queue, names.replyQueue, names.deadLetterQueue, names.retryQueue, names.handoverQueue);
+      await client.deleteWorkerQueues(queue);
       await client.close();
     }
   });
