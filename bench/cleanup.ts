@@ -31,7 +31,12 @@ export async function removeLabelled(engines: readonly BenchEngine[], label: str
       // A few at a time: the engines are shared with whatever is measured next.
       for (let i = 0; i < found.length; i += 8) {
         await Promise.all(
-          found.slice(i, i + 8).map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)),
+          found.slice(i, i + 8).map((c) =>
+            docker
+              .getContainer(c.Id)
+              .remove({ force: true, v: true })
+              .catch(() => undefined),
+          ),
         );
       }
       return found.length;

@@ -58,7 +58,17 @@ export async function startWorker(
   };
   ctx.cleanups.add(`worker ${queue}`, stop);
   const worker = await BenchWorker.start({
-    args: ['-q', queue, '--network', 'none', '--prefetch', String(prefetch), ...extraArgs, hostList(engines), ctx.services.amqpUrl],
+    args: [
+      '-q',
+      queue,
+      '--network',
+      'none',
+      '--prefetch',
+      String(prefetch),
+      ...extraArgs,
+      hostList(engines),
+      ctx.services.amqpUrl,
+    ],
     logPrefix: join(ctx.logDir, queue),
     gcHook,
     cpuProfDir: ctx.profileDir,

@@ -5,7 +5,11 @@ import type { BenchEngine } from './services.js';
 /** The parts of docker-modem used here, which @types/dockerode leaves untyped. */
 interface Modem {
   dial(options: object, callback: (err: Error | null, res: IncomingMessage) => void): void;
-  demuxStream(stream: NodeJS.ReadableStream, stdout: { write(c: Buffer): boolean }, stderr: { write(c: Buffer): boolean }): void;
+  demuxStream(
+    stream: NodeJS.ReadableStream,
+    stdout: { write(c: Buffer): boolean },
+    stderr: { write(c: Buffer): boolean },
+  ): void;
 }
 
 /** What a container is made of: the same create body the worker sends for the equivalent message. */
@@ -39,7 +43,10 @@ export function createBody(spec: ContainerSpec): Docker.ContainerCreateOptions {
  * → wait for the next exit, registered before start → start → the exit and the end of the output → remove.
  * The same sequence of Engine API calls as the worker's attached run with Remove.
  */
-export async function runAttachedAndRemove(engine: BenchEngine, spec: ContainerSpec): Promise<{ exitCode: number; stdout: string }> {
+export async function runAttachedAndRemove(
+  engine: BenchEngine,
+  spec: ContainerSpec,
+): Promise<{ exitCode: number; stdout: string }> {
   const container = await engine.docker.createContainer(createBody({ ...spec, attach: true }));
   const stream = await container.attach({ stream: true, stdout: true, stderr: true });
   const output = collect(container, stream);

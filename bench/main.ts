@@ -87,8 +87,19 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
   const endLoad = os.loadavg().map((l) => Math.round(l * 100) / 100);
   const testsAtEnd = busyWithTests();
-  if (testsAtEnd.length > 0) process.stderr.write('bench: warning: vitest was running at the end: the figures are distorted\n');
-  const file = writeResults(outDir, runId, { runId, startedAt: new Date(started).toISOString(), seconds, machine, endLoad, testsAtEnd, options, rows, raw });
+  if (testsAtEnd.length > 0)
+    process.stderr.write('bench: warning: vitest was running at the end: the figures are distorted\n');
+  const file = writeResults(outDir, runId, {
+    runId,
+    startedAt: new Date(started).toISOString(),
+    seconds,
+    machine,
+    endLoad,
+    testsAtEnd,
+    options,
+    rows,
+    raw,
+  });
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.measure.trim()}: ${r.note}`);
   process.stdout.write(
     [
@@ -99,7 +110,9 @@ async function main(): Promise<void> {
       '',
       ...texts.flatMap((t) => [t, '']),
       `${machine.cpus} × ${machine.cpuModel}, ${machine.memTotalGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}; ` +
-        `engines: ${Object.entries(machine.engines).map(([k, v]) => `${k} ${v}`).join(', ')}; load average at start ${machine.loadAverage.join(' ')}, at the end ${endLoad.join(' ')}`,
+        `engines: ${Object.entries(machine.engines)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}; load average at start ${machine.loadAverage.join(' ')}, at the end ${endLoad.join(' ')}`,
       `${seconds.toFixed(0)} s; results in ${file}${profileDir ? `; CPU profiles in ${profileDir}` : ''}`,
       '',
     ].join('\n'),

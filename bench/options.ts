@@ -129,7 +129,8 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
   const only = values.only === undefined ? base.only : values.only.split(',').map((s) => s.trim());
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new UsageError(`--only: unknown ${unknown.join(', ')} (use ${SCENARIOS.join(', ')})`);
-  const prefetch = values['message-prefetch'] === undefined ? base.messagePrefetch : values['message-prefetch'].split(',');
+  const prefetch =
+    values['message-prefetch'] === undefined ? base.messagePrefetch : values['message-prefetch'].split(',');
   const engines = values.engines === undefined ? base.engines : values.engines.split(',').map((s) => s.trim());
   return {
     engines,

@@ -91,7 +91,8 @@ function main(): void {
   const byFunction = attribute(profiles, (n) => (idle(n) ? n.callFrame.functionName : frameName(n)), focus);
   const busy = byOwner.all - (byOwner.self.get('(idle)') ?? 0);
   const out = [
-    `${files.length} profile(s), ${byOwner.all.toFixed(0)} ms sampled${focus ? ` in stacks through ${focus}()` : ''}, ${busy.toFixed(0)} ms not idle`,
+    `${files.length} profile(s), ${byOwner.all.toFixed(0)} ms sampled` +
+      `${focus ? ` in stacks through ${focus}()` : ''}, ${busy.toFixed(0)} ms not idle`,
     '',
     'self time by package / file:',
     ...top(byOwner.self, byOwner.all, count),

@@ -40,7 +40,17 @@ function fmt(value: number, unit: Row['unit']): string {
 
 /** The table, as Markdown (it goes into the README as it is). */
 export function table(rows: readonly Row[]): string {
-  const head = ['measure', 'unit', 'worker median', 'worker p95', 'baseline median', 'baseline p95', 'ratio', 'target', ''];
+  const head = [
+    'measure',
+    'unit',
+    'worker median',
+    'worker p95',
+    'baseline median',
+    'baseline p95',
+    'ratio',
+    'target',
+    '',
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i >= 2 && i <= 6 ? '---:' : '---')).join('|')}|`];
   for (const row of rows) {
     const cells = [

@@ -28,7 +28,9 @@ export function benchServices(engineNames: readonly string[], env: NodeJS.Proces
   const vars = ['AMQP_URL', 'TEST_IMAGE', ...engineNames.map((name) => ENGINE_VARS[name]!)];
   const missing = vars.filter((v) => !env[v]);
   if (missing.length > 0) {
-    throw new MissingServicesError(`${missing.join(', ')} not set: run \`eval "$(scripts/services.sh)"\` (as root) first, then npm run bench`);
+    throw new MissingServicesError(
+      `${missing.join(', ')} not set: run \`eval "$(scripts/services.sh)"\` (as root) first, then npm run bench`,
+    );
   }
   return {
     amqpUrl: env.AMQP_URL!,

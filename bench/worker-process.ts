@@ -129,7 +129,9 @@ export class BenchWorker {
       this.readStderr();
       if (condition()) return;
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`the worker exited (${this.child.exitCode ?? this.child.signalCode}) before it did ${what}:\n${this.tail()}`);
+        throw new Error(
+          `the worker exited (${this.child.exitCode ?? this.child.signalCode}) before it did ${what}:\n${this.tail()}`,
+        );
       }
       if (Date.now() > deadline) throw new Error(`the worker did not ${what} within ${timeoutMs} ms:\n${this.tail()}`);
       await sleep(10);
@@ -141,7 +143,7 @@ export class BenchWorker {
     if (this.stderrFd === undefined) return;
     const buffer = Buffer.alloc(64 * 1024);
     let text = '';
-    for (let n; (n = readSync(this.stderrFd, buffer, 0, buffer.length, this.offset)) > 0; ) {
+    for (let n; (n = readSync(this.stderrFd, buffer, 0, buffer.length, this.offset)) > 0;) {
       this.offset += n;
       text += buffer.toString('utf8', 0, n);
     }

@@ -3,7 +3,15 @@ import { removeLabelled } from '../cleanup.js';
 import { ExitWatcher } from '../container-events.js';
 import { type BenchContext, startWorker } from '../context.js';
 import { createAndStart, locate, runAttachedAndRemove } from '../direct-docker.js';
-import { BATCH_LABEL, benchLabels, directSpec, INVALID_MESSAGE, runMessage, stopMissingMessage, type RunShape } from '../messages.js';
+import {
+  BATCH_LABEL,
+  benchLabels,
+  directSpec,
+  INVALID_MESSAGE,
+  runMessage,
+  stopMissingMessage,
+  type RunShape,
+} from '../messages.js';
 import type { Row } from '../report.js';
 import { dockerClient, type BenchEngine } from '../services.js';
 
@@ -19,7 +27,11 @@ export async function apiCalls(ctx: BenchContext): Promise<{ rows: Row[]; raw: o
   const { services, client, runId } = ctx;
   const perKind = Math.min(PER_KIND, ctx.options.latencyRuns);
   const proxies = await Promise.all(services.engines.map((e) => CountingProxy.start(e.address)));
-  const proxied: BenchEngine[] = services.engines.map((e, i) => ({ ...e, address: proxies[i]!.address, docker: dockerClient(proxies[i]!.address) }));
+  const proxied: BenchEngine[] = services.engines.map((e, i) => ({
+    ...e,
+    address: proxies[i]!.address,
+    docker: dockerClient(proxies[i]!.address),
+  }));
   const sw = await startWorker({ ...ctx, services: { ...services, engines: proxied } }, 'calls', { prefetch: 1 });
   const total = () => {
     const sum = new Map<string, number>();
@@ -70,15 +82,28 @@ export async function apiCalls(ctx: BenchContext): Promise<{ rows: Row[]; raw: o
       worker: await measure(() => client.request(sw.queue, stopMissingMessage(runId))),
       direct: await measure(() => locate(proxied, `bench-${runId}-no-such-container`)),
     });
-    kinds.push({ name: 'invalid message', worker: await measure(() => client.request(sw.queue, INVALID_MESSAGE)), direct: new Map() });
-    return { rows: [], raw: Object.fromEntries(kinds.map((k) => [k.name, { worker: Object.fromEntries(k.worker), direct: Object.fromEntries(k.direct) }])), text: callsTable(kinds, perKind) };
+    kinds.push({
+      name: 'invalid message',
+      worker: await measure(() => client.request(sw.queue, INVALID_MESSAGE)),
+      direct: new Map(),
+    });
+    return {
+      rows: [],
+      raw: Object.fromEntries(
+        kinds.map((k) => [k.name, { worker: Object.fromEntries(k.worker), direct: Object.fromEntries(k.direct) }]),
+      ),
+      text: callsTable(kinds, perKind),
+    };
   } finally {
     await sw.stop();
     for (const p of proxies) await p.close();
   }
 }
 
-function callsTable(kinds: { name: string; worker: Map<string, number>; direct: Map<string, number> }[], perKind: number): string {
+function callsTable(
+  kinds: { name: string; worker: Map<string, number>; direct: Map<string, number> }[],
+  perKind: number,
+): string {
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   const list = (m: Map<string, number>) =>
     [...m.entries()]
@@ -90,7 +115,10 @@ function callsTable(kinds: { name: string; worker: Map<string, number>; direct: 
     '',
     '| message | worker | direct | worker calls |',
     '|---|---:|---:|---|',
-    ...kinds.map((k) => `| ${k.name} | ${sum(k.worker).toFixed(1)} | ${k.direct.size ? sum(k.direct).toFixed(1) : '–'} | ${list(k.worker)} |`),
+    ...kinds.map(
+      (k) =>
+        `| ${k.name} | ${sum(k.worker).toFixed(1)} | ${k.direct.size ? sum(k.direct).toFixed(1) : '–'} | ${list(k.worker)} |`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -66,7 +66,8 @@ export async function latency(ctx: BenchContext): Promise<{ rows: Row[]; raw: ob
         d = await direct(i);
         w = await viaWorker(i);
       }
-      if (w.host !== engine) throw new Error(`the worker ran on ${w.host}, not on ${engine} where the message pinned it`);
+      if (w.host !== engine)
+        throw new Error(`the worker ran on ${w.host}, not on ${engine} where the message pinned it`);
       if (i >= warmup) {
         samples[engine]!.worker.push(w.ms);
         samples[engine]!.direct.push(d);
@@ -91,7 +92,9 @@ export async function latency(ctx: BenchContext): Promise<{ rows: Row[]; raw: ob
     const rows = [row(`latency: attached echo --rm, N=${options.latencyRuns}`, all('worker'), all('direct'), TARGET)];
     if (engines.length > 1) {
       for (const e of engines) {
-        rows.push(row(`  on engine ${e.name} (${e.address.split(':')[0]})`, samples[e.name]!.worker, samples[e.name]!.direct));
+        rows.push(
+          row(`  on engine ${e.name} (${e.address.split(':')[0]})`, samples[e.name]!.worker, samples[e.name]!.direct),
+        );
       }
     }
     const directCpuPerRun = directCpuMs / options.latencyRuns;

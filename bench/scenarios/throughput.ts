@@ -38,7 +38,9 @@ export async function throughput(ctx: BenchContext): Promise<{ rows: Row[]; raw:
         for (const side of sides) {
           const cpu0 = sw.worker.cpuMs();
           const own0 = process.cpuUsage();
-          ms[side].push(await measure(ctx, sw, variant, side, `${variant}-${side}-${round}`, options.throughputRuns, hosts));
+          ms[side].push(
+            await measure(ctx, sw, variant, side, `${variant}-${side}-${round}`, options.throughputRuns, hosts),
+          );
           if (side === 'worker') workerCpu += sw.worker.cpuMs() - cpu0;
           // n.b. includes the untimed clean-up after the batch, the same on both sides.
           else directCpu += cpuMs(process.cpuUsage(own0));
@@ -65,7 +67,12 @@ export async function throughput(ctx: BenchContext): Promise<{ rows: Row[]; raw:
           `ratio round by round ${ms.worker.map((w, i) => (w / ms.direct[i]!).toFixed(3)).join(', ')}; ` +
           `the worker placed ${[...hosts].map(([h, n]) => `${n} on ${h}`).join(', ')} (direct: round-robin)`,
       });
-      raw[variant] = { ms, workerCpuMsPerRun: perRun(workerCpu), directCpuMsPerRun: perRun(directCpu), workerHosts: Object.fromEntries(hosts) };
+      raw[variant] = {
+        ms,
+        workerCpuMsPerRun: perRun(workerCpu),
+        directCpuMsPerRun: perRun(directCpu),
+        workerHosts: Object.fromEntries(hosts),
+      };
     }
     return { rows, raw };
   } finally {
