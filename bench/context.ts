@@ -45,8 +45,8 @@ export async function startWorker(
 ): Promise<ScenarioWorker> {
   const queue = `bench-${ctx.runId}-${name}`;
   const engines = ctx.services.engines;
-  // n.b. the worker declares its retry queue too.
-  const queues = [queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`];
+  // n.b. the worker declares its retry and hand-over queues too (src/amqp/topology.ts).
+  const queues = [queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`, `${queue}.handover`];
   const started: BenchWorker[] = [];
   let stopped = false;
   const stop = async () => {
