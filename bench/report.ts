@@ -5,7 +5,8 @@ import type { Summary } from './stats.js';
 /** One line of the table: the worker's figure, the baseline's from the same run, their ratio and the target. */
 export interface Row {
   measure: string;
-  unit: 'ms' | 'msg/s' | 'MB' | 'MB/1k msg';
+  /** `ms CPU`: CPU time (user + system) per run or message; `×`: a ratio of two of the worker's own figures. */
+  unit: 'ms' | 'ms CPU' | 'msg/s' | 'MB' | 'MB/1k msg' | '×';
   worker: Summary;
   baseline?: Summary;
   /** What the baseline is. */
@@ -15,6 +16,8 @@ export interface Row {
    * means the worker is slower.
    */
   ratio?: number;
+  /** The same ratio round by round (or per part of the series): the noise the median ratio carries. */
+  rounds?: number[];
   target?: string;
   met?: boolean;
   /** Extra figures (worker CPU per message, …). */
@@ -35,6 +38,8 @@ function fmt(value: number, unit: Row['unit']): string {
   if (!Number.isFinite(value)) return '–';
   if (unit === 'msg/s') return value >= 100 ? value.toFixed(0) : value.toFixed(1);
   if (unit === 'MB' || unit === 'MB/1k msg') return value.toFixed(unit === 'MB' ? 1 : 2);
+  if (unit === '×') return value.toFixed(3);
+  if (unit === 'ms CPU') return value.toFixed(2);
   return value >= 1000 ? value.toFixed(0) : value.toFixed(1);
 }
 
@@ -48,6 +53,7 @@ export function table(rows: readonly Row[]): string {
     'baseline median',
     'baseline p95',
     'ratio',
+    'ratio by round: n, min–max',
     'target',
     '',
   ];
@@ -61,12 +67,20 @@ export function table(rows: readonly Row[]): string {
       row.baseline ? fmt(row.baseline.median, row.unit) : '',
       row.baseline && row.baseline.n > 1 ? fmt(row.baseline.p95, row.unit) : '',
       row.ratio === undefined || !Number.isFinite(row.ratio) ? '' : row.ratio.toFixed(3),
+      spread(row.rounds),
       row.target ?? '',
       row.met === undefined ? '' : row.met ? 'met' : '**missed**',
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
+}
+
+/** `3: 0.971–1.102`: how many rounds, and the lowest and highest ratio among them. */
+export function spread(rounds: readonly number[] | undefined): string {
+  const finite = (rounds ?? []).filter((r) => Number.isFinite(r));
+  if (finite.length < 2) return '';
+  return `${finite.length}: ${Math.min(...finite).toFixed(3)}–${Math.max(...finite).toFixed(3)}`;
 }
 
 /** Writes the full results as JSON under `dir`; returns the file's path. */
