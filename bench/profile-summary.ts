@@ -28,7 +28,8 @@ export function owner(url: string, functionName: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
   if (pkg) return pkg;
   if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
-  const own = /\/(dist|src|bench)\/(.*)$/.exec(url);
+  // n.b. the last such folder: a checkout may itself sit in a folder named bench (or src).
+  const own = /.*\/(dist|src|bench)\/(.*)$/.exec(url);
   return own ? `${own[1]}/${own[2]}` : url;
 }
 
