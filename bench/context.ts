@@ -72,6 +72,7 @@ export async function startWorker(
     logPrefix: join(ctx.logDir, queue),
     gcHook,
     cpuProfDir: ctx.profileDir,
+    bin: ctx.options.workerBin,
   });
   started.push(worker);
   return { queue, worker, engines, stop };

@@ -12,11 +12,21 @@ import { latency } from './scenarios/latency.js';
 import { memory } from './scenarios/memory.js';
 import { messagePath } from './scenarios/message-path.js';
 import { throughput } from './scenarios/throughput.js';
+import { scale } from './scenarios/scale.js';
+import { podman } from './scenarios/podman.js';
 import { preflight, redactedUrl, SETUP } from './preflight.js';
-import { MissingServicesError } from './services.js';
+import { MissingServicesError, podmanEngine } from './services.js';
 
 type ScenarioRun = (ctx: BenchContext) => Promise<{ rows: Row[]; raw: object; text?: string }>;
-const RUNS: Record<Scenario, ScenarioRun> = { calls: apiCalls, latency, throughput, messages: messagePath, memory };
+const RUNS: Record<Scenario, ScenarioRun> = {
+  calls: apiCalls,
+  latency,
+  throughput,
+  messages: messagePath,
+  memory,
+  scale,
+  podman,
+};
 
 function die(message: string): never {
   process.stderr.write(`bench: ${message}\n`);
@@ -62,7 +72,8 @@ async function main(): Promise<void> {
   cleanups.add('AMQP connection', () => client.close());
   cleanups.add('containers of this run', () => removeLabelled(services.engines, `${RUN_LABEL}=${runId}`));
   const ctx: BenchContext = { options, services, client, runId, cleanups, profileDir, logDir };
-  const machine = await machineInfo(services);
+  const podman = options.only.includes('podman') ? podmanEngine() : undefined;
+  const machine = await machineInfo(services, podman ? [podman] : []);
   const started = Date.now();
   const rows: Row[] = [];
   const texts: string[] = [];

@@ -5,8 +5,8 @@ import type { Summary } from './stats.js';
 /** One line of the table: the worker's figure, the baseline's from the same run, their ratio and the target. */
 export interface Row {
   measure: string;
-  /** `ms CPU`: CPU time (user + system) per run or message; `×`: a ratio of two of the worker's own figures. */
-  unit: 'ms' | 'ms CPU' | 'msg/s' | 'MB' | 'MB/1k msg' | '×';
+  /** `ms CPU`: CPU time (user + system) per run or message; `calls`: Engine API calls per run. */
+  unit: 'ms' | 'ms CPU' | 'msg/s' | 'MB' | 'MB/1k msg' | 'calls';
   worker: Summary;
   baseline?: Summary;
   /** What the baseline is. */
@@ -38,7 +38,7 @@ function fmt(value: number, unit: Row['unit']): string {
   if (!Number.isFinite(value)) return '–';
   if (unit === 'msg/s') return value >= 100 ? value.toFixed(0) : value.toFixed(1);
   if (unit === 'MB' || unit === 'MB/1k msg') return value.toFixed(unit === 'MB' ? 1 : 2);
-  if (unit === '×') return value.toFixed(3);
+  if (unit === 'calls') return Number.isInteger(value) ? String(value) : value.toFixed(2);
   if (unit === 'ms CPU') return value.toFixed(2);
   return value >= 1000 ? value.toFixed(0) : value.toFixed(1);
 }

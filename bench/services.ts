@@ -42,6 +42,22 @@ export function benchServices(engineNames: readonly string[], env: NodeJS.Proces
   };
 }
 
+/** The Podman engine of the test set-up (DOCKER_HOST_PODMAN), when there is one. */
+export function podmanEngine(env: NodeJS.ProcessEnv = process.env): BenchEngine | undefined {
+  const address = env.DOCKER_HOST_PODMAN;
+  return address ? { name: 'podman', address, docker: dockerClient(address) } : undefined;
+}
+
+/**
+ * An image reference as Docker normalises it (`busybox:x` → `docker.io/library/busybox:x`): the name under which
+ * scripts/services/podman.sh imports the test image on Podman, which resolves short names its own way.
+ */
+export function qualifiedImage(image: string): string {
+  const [first, ...rest] = image.split('/');
+  if (rest.length > 0 && (first!.includes('.') || first!.includes(':') || first === 'localhost')) return image;
+  return rest.length === 0 ? `docker.io/library/${image}` : `docker.io/${image}`;
+}
+
 /** The `<dockerHost>` argument of the worker for these engines. */
 export function hostList(engines: readonly BenchEngine[]): string {
   return engines.map((e) => `${e.name}=${e.address}`).join(',');

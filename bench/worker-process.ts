@@ -19,6 +19,8 @@ export interface WorkerOptions {
   gcHook?: boolean;
   /** Write a V8 CPU profile (.cpuprofile) into this directory when the worker exits. */
   cpuProfDir?: string;
+  /** The executable to run: this tree's bin/docker-dispatch unless another checkout's is given. */
+  bin?: string;
 }
 
 /** Heap figures the worker reports after a forced collection (process.memoryUsage(), bytes). */
@@ -64,7 +66,7 @@ export class BenchWorker {
     const err = openSync(`${options.logPrefix}.err`, 'w');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [...node, BIN, ...options.args], { stdio: ['ignore', out, err] });
+      child = spawn(process.execPath, [...node, options.bin ?? BIN, ...options.args], { stdio: ['ignore', out, err] });
     } finally {
       closeSync(out);
       closeSync(err);
