@@ -29,10 +29,10 @@ interface Fleet {
   sw: ScenarioWorker;
   latencyMs: number[][];
   cpuMsPerRun: number[];
-  /** Over every timed run: calls the chosen engine got beyond RUN_CALLS, calls any other engine got (by kind). */
-  extraOnChosen: Map<string, number>;
-  onOthers: Map<string, number>;
-  runs: number;
+  /** Sequential runs, one at a time: calls the chosen engine got beyond RUN_CALLS, and any other engine got, by kind. */
+  sequential: { runs: number; extraOnChosen: Map<string, number>; onOthers: Map<string, number> };
+  /** Concurrent runs (the batches): calls beyond RUN_CALLS on the engines the replies name, over all engines. */
+  concurrent: { runs: number; extra: Map<string, number> };
   background: Map<string, number>;
   measuredMs: number;
 }
@@ -48,16 +48,15 @@ export async function scale(ctx: BenchContext): Promise<{ rows: Row[]; raw: obje
   const { options } = ctx;
   const dir = mkdtempSync(join(tmpdir(), `dd-bench-${ctx.runId}-`));
   const fleets: Fleet[] = [];
+  const started = { workers: [] as ScenarioWorker[], sims: [] as SimEngine[] };
   const stopAll = async () => {
-    for (const fleet of fleets.splice(0)) {
-      await fleet.sw.stop();
-      for (const sim of fleet.sims) await sim.close();
-    }
+    for (const sw of started.workers.splice(0)) await sw.stop();
+    for (const sim of started.sims.splice(0)) await sim.close();
     rmSync(dir, { recursive: true, force: true });
   };
   ctx.cleanups.add('simulated engines', stopAll);
   try {
-    for (const m of options.scaleEngines) fleets.push(await startFleet(ctx, dir, m));
+    for (const m of options.scaleEngines) fleets.push(await startFleet(ctx, dir, m, started));
     const perRound = Math.max(1, Math.ceil(options.latencyRuns / options.rounds));
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? fleets : [...fleets].reverse();
@@ -80,16 +79,17 @@ export async function scale(ctx: BenchContext): Promise<{ rows: Row[]; raw: obje
   }
 }
 
-async function startFleet(ctx: BenchContext, dir: string, m: number): Promise<Fleet> {
+async function startFleet(
+  ctx: BenchContext,
+  dir: string,
+  m: number,
+  started: { workers: ScenarioWorker[]; sims: SimEngine[] },
+): Promise<Fleet> {
   const sims: SimEngine[] = [];
   for (let i = 1; i <= m; i++) {
-    sims.push(
-      await SimEngine.start({
-        name: `s${i}`,
-        socketPath: join(dir, `m${m}-s${i}.sock`),
-        serviceMs: ctx.options.scaleServiceMs,
-      }),
-    );
+    const socketPath = join(dir, `m${m}-s${i}.sock`);
+    sims.push(await SimEngine.start({ name: `s${i}`, socketPath, serviceMs: ctx.options.scaleServiceMs }));
+    started.sims.push(sims[sims.length - 1]!);
   }
   const engines: BenchEngine[] = sims.map((s) => ({
     name: s.name,
@@ -99,10 +99,14 @@ async function startFleet(ctx: BenchContext, dir: string, m: number): Promise<Fl
   const sw = await startWorker({ ...ctx, services: { ...ctx.services, engines } }, `scale-${m}`, {
     prefetch: ctx.options.concurrency,
   });
-  // Every engine listed and followed: the inventories are synced.
-  const deadline = Date.now() + 30_000;
+  started.workers.push(sw);
+  // Every engine listed and followed: the inventories are synced (a worker older than the inventories never is).
+  const deadline = Date.now() + 10_000;
   while (!sims.every((s) => s.eventStreams > 0 && (s.counts.get('GET /containers/json') ?? 0) > 0)) {
-    if (Date.now() > deadline) throw new Error(`the worker did not follow all ${m} simulated engines within 30 s`);
+    if (Date.now() > deadline) {
+      process.stderr.write(`bench: scale: the worker does not follow all ${m} simulated engines; measured as it is\n`);
+      break;
+    }
     await sleep(20);
   }
   const fleet: Fleet = {
@@ -111,9 +115,8 @@ async function startFleet(ctx: BenchContext, dir: string, m: number): Promise<Fl
     sw,
     latencyMs: [],
     cpuMsPerRun: [],
-    extraOnChosen: new Map(),
-    onOthers: new Map(),
-    runs: 0,
+    sequential: { runs: 0, extraOnChosen: new Map(), onOthers: new Map() },
+    concurrent: { runs: 0, extra: new Map() },
     background: new Map(),
     measuredMs: 0,
   };
@@ -158,19 +161,20 @@ async function batch(ctx: BenchContext, fleet: Fleet, runs: number): Promise<num
     const calls = delta(sim.snapshot(), before[i]!);
     const n = placed.get(sim.name) ?? 0;
     for (const key of RUN_CALLS) calls.set(key, (calls.get(key) ?? 0) - n);
-    add(n > 0 ? fleet.extraOnChosen : fleet.onOthers, calls, (key) => !BACKGROUND.has(key));
+    add(fleet.concurrent.extra, calls, (key) => !BACKGROUND.has(key));
   });
-  fleet.runs += runs;
+  fleet.concurrent.runs += runs;
   return cpu / runs;
 }
 
 function count(fleet: Fleet, host: string | undefined, before: Map<string, number>[]): void {
+  const { sequential } = fleet;
   fleet.sims.forEach((sim, i) => {
     const calls = delta(sim.snapshot(), before[i]!);
     if (sim.name === host) for (const key of RUN_CALLS) calls.set(key, (calls.get(key) ?? 0) - 1);
-    add(sim.name === host ? fleet.extraOnChosen : fleet.onOthers, calls, (key) => !BACKGROUND.has(key));
+    add(sim.name === host ? sequential.extraOnChosen : sequential.onOthers, calls, (key) => !BACKGROUND.has(key));
   });
-  fleet.runs += 1;
+  sequential.runs += 1;
 }
 
 function delta(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
@@ -226,38 +230,43 @@ function report(ctx: BenchContext, fleets: Fleet[]): { rows: Row[]; raw: object;
     }
     rows.push(latencyRow, cpuRow);
   }
-  const list = (m: Map<string, number>) =>
-    m.size === 0
-      ? 'none'
-      : [...m]
+  const list = (m: Map<string, number>, runs: number) =>
+    [...m].some(([, n]) => n !== 0)
+      ? [...m]
+          .filter(([, n]) => n !== 0)
           .sort((a, b) => b[1] - a[1])
-          .map(([k, n]) => `${n}× \`${k}\``)
-          .join(', ');
+          .map(([k, n]) => `${perRun(n, runs)}× \`${k}\``)
+          .join(', ')
+      : '0';
   const lines = [
-    `Scale: Engine API calls of first-delivery runs, per engine (simulated engines, ${service}; each run checked ` +
-      'against the engine its reply names; health pings and event streams counted apart):',
+    `Scale: Engine API calls per first-delivery run (attached echo --rm), simulated engines, ${service}. Sequential ` +
+      'runs are counted one by one on the engine their reply names and on every other engine; the concurrent runs of ' +
+      'the batches together, beyond the direct sequence on the engines their replies name. Health pings and event ' +
+      'streams counted apart.',
     '',
-    '| M | runs | calls to the chosen engine per run | other calls to the chosen engine | calls to any other engine | ' +
-      'pings, per engine a minute | event streams opened while measured |',
-    '|---:|---:|---|---|---|---:|---:|',
+    '| M | sequential runs | chosen engine: the direct sequence (5) and beyond it | all other engines | ' +
+      'concurrent runs | beyond the direct sequence, all engines | pings, per engine a minute | event streams opened |',
+    '|---:|---:|---|---|---:|---|---:|---:|',
     ...fleets.map((f) => {
-      const minutes = f.measuredMs / 60_000;
-      const pings = ((f.background.get('GET /_ping') ?? 0) / f.m / minutes).toFixed(1);
+      const { sequential: q, concurrent: c } = f;
+      const pings = ((f.background.get('GET /_ping') ?? 0) / f.m / (f.measuredMs / 60_000)).toFixed(1);
       return (
-        `| ${f.m} | ${f.runs} | ${RUN_CALLS.length} (the direct sequence) | ${list(f.extraOnChosen)} | ${list(f.onOthers)} | ` +
-        `${pings} | ${f.background.get('GET /events') ?? 0} |`
+        `| ${f.m} | ${q.runs} | 5 + ${list(q.extraOnChosen, q.runs)} | ${list(q.onOthers, q.runs)} | ${c.runs} | ` +
+        `${list(c.extra, c.runs)} | ${pings} | ${f.background.get('GET /events') ?? 0} |`
       );
     }),
   ];
-  const clean = fleets.every((f) => f.extraOnChosen.size === 0 && f.onOthers.size === 0);
-  const runs = fleets.reduce((n, f) => n + f.runs, 0);
-  const elsewhere = fleets.reduce((n, f) => n + sumOf(f.onOthers) + sumOf(f.extraOnChosen), 0);
+  const runs = fleets.reduce((n, f) => n + f.sequential.runs + f.concurrent.runs, 0);
+  const beyond = fleets.reduce(
+    (n, f) => n + sumOf(f.sequential.onOthers) + sumOf(f.sequential.extraOnChosen) + sumOf(f.concurrent.extra),
+    0,
+  );
   rows.push({
-    measure: `scale: calls beyond the direct sequence on the chosen engine, or to any other, per run (${runs} runs)`,
+    measure: `scale: calls beyond the direct sequence, on the chosen engine or any other, per run (${runs} runs)`,
     unit: 'calls',
-    worker: single(elsewhere / runs),
+    worker: single(beyond / runs),
     target: '0',
-    met: clean,
+    met: beyond === 0,
   });
   const raw = Object.fromEntries(
     fleets.map((f) => [
@@ -265,15 +274,23 @@ function report(ctx: BenchContext, fleets: Fleet[]): { rows: Row[]; raw: object;
       {
         latencyMs: f.latencyMs,
         cpuMsPerRun: f.cpuMsPerRun,
-        runs: f.runs,
-        extraOnChosen: Object.fromEntries(f.extraOnChosen),
-        onOthers: Object.fromEntries(f.onOthers),
+        sequential: {
+          runs: f.sequential.runs,
+          extraOnChosen: Object.fromEntries(f.sequential.extraOnChosen),
+          onOthers: Object.fromEntries(f.sequential.onOthers),
+        },
+        concurrent: { runs: f.concurrent.runs, extra: Object.fromEntries(f.concurrent.extra) },
         background: Object.fromEntries(f.background),
         measuredMs: f.measuredMs,
       },
     ]),
   );
   return { rows, raw, text: lines.join('\n') };
+}
+
+function perRun(n: number, runs: number): string {
+  const x = n / runs;
+  return Number.isInteger(x) ? String(x) : x.toFixed(2);
 }
 
 function sumOf(m: Map<string, number>): number {
