@@ -2,10 +2,12 @@
  * Summarises V8 CPU profiles (.cpuprofile, from `npm run bench -- --profile`): where the worker's CPU time goes, by
  * package or source file and by function, self time and total (inclusive) time. A text stand-in for a flame graph.
  *
- *   node --import tsx bench/profile-summary.ts <file.cpuprofile> [more…] [--top 25] [--focus <function>]
+ *   node --import tsx bench/profile-summary.ts <file.cpuprofile> [more…] [--top 25] [--focus <function>] [--skip <s>]
  *
  * --focus keeps only the samples whose stack holds a function of that name (say `handle`, the worker's per-message
- * work), so start-up and idle time drop out.
+ * work), so start-up and idle time drop out. Much of a run's cost runs in callbacks (HTTP answers, events, the
+ * broker's socket) whose stacks do not go through it: --skip leaves out the first seconds of each profile (start-up)
+ * instead and keeps everything after.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -39,8 +41,11 @@ function frameName(node: ProfileNode): string {
   return `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
 }
 
-/** Self and total milliseconds per key, from one or more profiles; only stacks through `focus` when given. */
-export function attribute(profiles: CpuProfile[], key: (node: ProfileNode) => string, focus?: string) {
+/**
+ * Self and total milliseconds per key, from one or more profiles; only stacks through `focus` when given, and only
+ * samples taken `skipMs` or more after a profile began (start-up left out).
+ */
+export function attribute(profiles: CpuProfile[], key: (node: ProfileNode) => string, focus?: string, skipMs = 0) {
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   let all = 0;
@@ -54,8 +59,11 @@ export function attribute(profiles: CpuProfile[], key: (node: ProfileNode) => st
       }
       return false;
     };
+    let elapsedMs = 0;
     profile.samples.forEach((id, i) => {
       const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+      elapsedMs += ms;
+      if (elapsedMs < skipMs) return;
       if (focus !== undefined && !inFocus(id)) return;
       all += ms;
       const leaf = byId.get(id)!;
@@ -81,19 +89,23 @@ function top(map: Map<string, number>, all: number, count: number): string[] {
 function main(): void {
   const { values, positionals: files } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: 'string' }, focus: { type: 'string' } },
+    options: { top: { type: 'string' }, focus: { type: 'string' }, skip: { type: 'string' } },
   });
   const count = Number(values.top ?? 25);
   const focus = values.focus;
-  if (files.length === 0) throw new Error('usage: profile-summary <file.cpuprofile>… [--top N] [--focus <function>]');
+  const skipMs = Number(values.skip ?? 0) * 1000;
+  if (files.length === 0 || !Number.isFinite(skipMs)) {
+    throw new Error('usage: profile-summary <file.cpuprofile>… [--top N] [--focus <function>] [--skip <seconds>]');
+  }
   const profiles = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CpuProfile);
   const idle = (n: ProfileNode) => ['(idle)', '(program)', '(garbage collector)'].includes(n.callFrame.functionName);
-  const byOwner = attribute(profiles, (n) => owner(n.callFrame.url, n.callFrame.functionName), focus);
-  const byFunction = attribute(profiles, (n) => (idle(n) ? n.callFrame.functionName : frameName(n)), focus);
+  const byOwner = attribute(profiles, (n) => owner(n.callFrame.url, n.callFrame.functionName), focus, skipMs);
+  const byFunction = attribute(profiles, (n) => (idle(n) ? n.callFrame.functionName : frameName(n)), focus, skipMs);
   const busy = byOwner.all - (byOwner.self.get('(idle)') ?? 0);
   const out = [
     `${files.length} profile(s), ${byOwner.all.toFixed(0)} ms sampled` +
-      `${focus ? ` in stacks through ${focus}()` : ''}, ${busy.toFixed(0)} ms not idle`,
+      `${focus ? ` in stacks through ${focus}()` : ''}${skipMs ? ` after the first ${skipMs / 1000} s` : ''}, ` +
+      `${busy.toFixed(0)} ms not idle`,
     '',
     'self time by package / file:',
     ...top(byOwner.self, byOwner.all, count),
