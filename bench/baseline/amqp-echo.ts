@@ -13,8 +13,10 @@ async function main(): Promise<void> {
   const [amqpUrl, queue, prefetchText, ...addresses] = process.argv.slice(2);
   if (!amqpUrl || !queue || !prefetchText) throw new Error('usage: amqp-echo <amqpUrl> <queue> <prefetch> [engine…]');
   const engines = addresses.map(dockerClient);
+  // n.b. Nagle off, as the worker's connection: otherwise some replies wait ~40 ms for the broker's delayed TCP ack.
   const connection = await amqp.connect(amqpUrl, {
     clientProperties: { connection_name: 'docker-dispatch bench baseline' },
+    noDelay: true,
   });
   const dead = `${queue}.dead`;
   const setup = await connection.createChannel();
