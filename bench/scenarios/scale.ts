@@ -35,7 +35,12 @@ interface Fleet {
   concurrent: { runs: number; extra: Map<string, number> };
   background: Map<string, number>;
   measuredMs: number;
+  /** The idle worker's CPU (health pings, timers), ms per second. */
+  idleCpuMsPerS: number;
 }
+
+/** How long the idle workers' CPU is read, all at once, before the measurements. */
+const IDLE_WINDOW_MS = 5000;
 
 /**
  * The worker alone against M = 2, 8, 32… simulated engines (bench/sim/sim-engine.ts: a fixed service time per call, no
@@ -57,6 +62,12 @@ export async function scale(ctx: BenchContext): Promise<{ rows: Row[]; raw: obje
   ctx.cleanups.add('simulated engines', stopAll);
   try {
     for (const m of options.scaleEngines) fleets.push(await startFleet(ctx, dir, m, started));
+    // The cost of the engines alone: every worker idle at once, its health pings and timers.
+    await settle(ctx);
+    const idle0 = fleets.map((f) => f.sw.worker.cpuMs());
+    await sleep(options.smoke ? IDLE_WINDOW_MS / 5 : IDLE_WINDOW_MS);
+    const window = (options.smoke ? IDLE_WINDOW_MS / 5 : IDLE_WINDOW_MS) / 1000;
+    fleets.forEach((f, i) => (f.idleCpuMsPerS = (f.sw.worker.cpuMs() - idle0[i]!) / window));
     const perRound = Math.max(1, Math.ceil(options.latencyRuns / options.rounds));
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? fleets : [...fleets].reverse();
@@ -119,6 +130,7 @@ async function startFleet(
     concurrent: { runs: 0, extra: new Map() },
     background: new Map(),
     measuredMs: 0,
+    idleCpuMsPerS: 0,
   };
   return fleet;
 }
@@ -245,14 +257,15 @@ function report(ctx: BenchContext, fleets: Fleet[]): { rows: Row[]; raw: object;
       'streams counted apart.',
     '',
     '| M | sequential runs | chosen engine: the direct sequence (5) and beyond it | all other engines | ' +
-      'concurrent runs | beyond the direct sequence, all engines | pings, per engine a minute | event streams opened |',
-    '|---:|---:|---|---|---:|---|---:|---:|',
+      'concurrent runs | beyond the direct sequence, all engines | pings, per engine a minute | event streams opened | ' +
+      'idle worker CPU, ms a second |',
+    '|---:|---:|---|---|---:|---|---:|---:|---:|',
     ...fleets.map((f) => {
       const { sequential: q, concurrent: c } = f;
       const pings = ((f.background.get('GET /_ping') ?? 0) / f.m / (f.measuredMs / 60_000)).toFixed(1);
       return (
         `| ${f.m} | ${q.runs} | 5 + ${list(q.extraOnChosen, q.runs)} | ${list(q.onOthers, q.runs)} | ${c.runs} | ` +
-        `${list(c.extra, c.runs)} | ${pings} | ${f.background.get('GET /events') ?? 0} |`
+        `${list(c.extra, c.runs)} | ${pings} | ${f.background.get('GET /events') ?? 0} | ${f.idleCpuMsPerS.toFixed(1)} |`
       );
     }),
   ];
@@ -282,6 +295,7 @@ function report(ctx: BenchContext, fleets: Fleet[]): { rows: Row[]; raw: object;
         concurrent: { runs: f.concurrent.runs, extra: Object.fromEntries(f.concurrent.extra) },
         background: Object.fromEntries(f.background),
         measuredMs: f.measuredMs,
+        idleCpuMsPerS: f.idleCpuMsPerS,
       },
     ]),
   );
