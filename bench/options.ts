@@ -10,7 +10,7 @@ export interface BenchOptions {
   engines: string[];
   /** N: sequential attached runs for the latency comparison, per side. */
   latencyRuns: number;
-  /** M: runs per throughput measurement, per side. */
+  /** Runs per throughput measurement, per side. */
   throughputRuns: number;
   /** K: the worker's prefetch and the direct baseline's concurrency. */
   concurrency: number;
@@ -83,11 +83,12 @@ const SMOKE: Partial<BenchOptions> = {
 export const USAGE = `npm run bench -- [options]
 
 Measures bin/docker-dispatch against the Docker Engine API called directly (and the broker alone), on the services
-of the test set-up (eval "$(scripts/services.sh)" first). Prints a table; writes JSON under bench/results/.
+of the test set-up (eval "$(scripts/services.sh)" first; Podman too when DOCKER_HOST_PODMAN is set), and alone against
+M simulated engines (scale). Prints a table; writes JSON under bench/results/. See bench/README.md.
 
   --engines <a,b>            engines to use                                   (default a,b)
   --latency-runs <N>         sequential attached runs, per side                (default ${DEFAULTS.latencyRuns})
-  --throughput-runs <M>      runs per throughput measurement, per side         (default ${DEFAULTS.throughputRuns})
+  --throughput-runs <n>      runs per throughput measurement, per side         (default ${DEFAULTS.throughputRuns})
   --concurrency <K>          worker prefetch = direct concurrency              (default ${DEFAULTS.concurrency})
   --message-prefetch <n,…>   prefetch on the message path, one run per value   (default ${DEFAULTS.messagePrefetch.join(',')})
   --rounds <R>               rounds per comparison, sides alternating first    (default ${DEFAULTS.rounds})
