@@ -254,7 +254,7 @@ export class BrokerSession extends EventEmitter {
  * The broker connection's socket options: its name in the management UI, TLS files, and Nagle's algorithm off.
  * n.b. with Nagle on, a small write that follows another not yet acknowledged by the broker's TCP waits for that
  * acknowledgement, which the broker delays (40 ms on Linux) when it has nothing to send back: measured in the bench,
- * about one reply in five then came 40–50 ms late.
+ * about one reply in four then came 40–50 ms late.
  */
 export function socketOptions(queue: string, tls: TlsFiles | undefined) {
   return {
