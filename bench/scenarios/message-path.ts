@@ -97,6 +97,7 @@ async function atPrefetch(ctx: BenchContext, prefetch: number): Promise<{ rows: 
         baseline,
         baselineName: kind.name === 'invalid' ? 'bare AMQP consumer' : 'bare AMQP consumer + inspects',
         ratio: costRatio('msg/s', worker, baseline),
+        rounds: rates.worker.map((w, i) => rates.baseline[i]! / w),
         note: `worker CPU ${(cpuPerMessage * 1000).toFixed(0)} µs per message`,
       };
       if (kind.name === 'invalid')
