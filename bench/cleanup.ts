@@ -23,15 +23,24 @@ export class Cleanups {
   }
 }
 
+/** Longest wait for one call of a clean-up: an engine that hangs must not hang the bench. */
+const CLEANUP_CALL_MS = 30_000;
+const deadline = () => AbortSignal.timeout(CLEANUP_CALL_MS);
+
 /** Removes (forced, with volumes) every container carrying `label` (`key=value`) on the engines; returns how many. */
 export async function removeLabelled(engines: readonly BenchEngine[], label: string): Promise<number> {
   const counts = await Promise.all(
     engines.map(async ({ docker }) => {
-      const found = await docker.listContainers({ all: true, filters: { label: [label] } });
+      const found = await docker.listContainers({ all: true, filters: { label: [label] }, abortSignal: deadline() });
       // A few at a time: the engines are shared with whatever is measured next.
       for (let i = 0; i < found.length; i += 8) {
         await Promise.all(
-          found.slice(i, i + 8).map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)),
+          found.slice(i, i + 8).map((c) =>
+            docker
+              .getContainer(c.Id)
+              .remove({ force: true, v: true, abortSignal: deadline() })
+              .catch(() => undefined),
+          ),
         );
       }
       return found.length;

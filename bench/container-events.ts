@@ -24,7 +24,10 @@ export class ExitWatcher {
   async until(count: number, timeoutMs = 120_000): Promise<void> {
     if (this.exits.size >= count) return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`saw ${this.exits.size} of ${count} container exits within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`saw ${this.exits.size} of ${count} container exits within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.waiter = {
         count,
         resolve: () => {

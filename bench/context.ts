@@ -45,8 +45,8 @@ export async function startWorker(
 ): Promise<ScenarioWorker> {
   const queue = `bench-${ctx.runId}-${name}`;
   const engines = ctx.services.engines;
-  // n.b. the worker declares its retry queue too.
-  const queues = [queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`];
+  // n.b. the worker declares its retry and hand-over queues too (src/amqp/topology.ts).
+  const queues = [queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`, `${queue}.handover`];
   const started: BenchWorker[] = [];
   let stopped = false;
   const stop = async () => {
@@ -58,10 +58,21 @@ export async function startWorker(
   };
   ctx.cleanups.add(`worker ${queue}`, stop);
   const worker = await BenchWorker.start({
-    args: ['-q', queue, '--network', 'none', '--prefetch', String(prefetch), ...extraArgs, hostList(engines), ctx.services.amqpUrl],
+    args: [
+      '-q',
+      queue,
+      '--network',
+      'none',
+      '--prefetch',
+      String(prefetch),
+      ...extraArgs,
+      hostList(engines),
+      ctx.services.amqpUrl,
+    ],
     logPrefix: join(ctx.logDir, queue),
     gcHook,
     cpuProfDir: ctx.profileDir,
+    bin: ctx.options.workerBin,
   });
   started.push(worker);
   return { queue, worker, engines, stop };

@@ -5,7 +5,11 @@ import type { BenchEngine } from './services.js';
 /** The parts of docker-modem used here, which @types/dockerode leaves untyped. */
 interface Modem {
   dial(options: object, callback: (err: Error | null, res: IncomingMessage) => void): void;
-  demuxStream(stream: NodeJS.ReadableStream, stdout: { write(c: Buffer): boolean }, stderr: { write(c: Buffer): boolean }): void;
+  demuxStream(
+    stream: NodeJS.ReadableStream,
+    stdout: { write(c: Buffer): boolean },
+    stderr: { write(c: Buffer): boolean },
+  ): void;
 }
 
 /** What a container is made of: the same create body the worker sends for the equivalent message. */
@@ -39,7 +43,14 @@ export function createBody(spec: ContainerSpec): Docker.ContainerCreateOptions {
  * → wait for the next exit, registered before start → start → the exit and the end of the output → remove.
  * The same sequence of Engine API calls as the worker's attached run with Remove.
  */
-export async function runAttachedAndRemove(engine: BenchEngine, spec: ContainerSpec): Promise<{ exitCode: number; stdout: string }> {
+export function runAttachedAndRemove(
+  engine: BenchEngine,
+  spec: ContainerSpec,
+): Promise<{ exitCode: number; stdout: string }> {
+  return withDeadline(engine, attachedRun(engine, spec));
+}
+
+async function attachedRun(engine: BenchEngine, spec: ContainerSpec): Promise<{ exitCode: number; stdout: string }> {
   const container = await engine.docker.createContainer(createBody({ ...spec, attach: true }));
   const stream = await container.attach({ stream: true, stdout: true, stderr: true });
   const output = collect(container, stream);
@@ -51,10 +62,29 @@ export async function runAttachedAndRemove(engine: BenchEngine, spec: ContainerS
 }
 
 /** create + start, as the worker does for a run without Attach or Remove (it replies once the container started). */
-export async function createAndStart(engine: BenchEngine, spec: ContainerSpec): Promise<string> {
-  const container = await engine.docker.createContainer(createBody({ ...spec, attach: false }));
-  await container.start();
-  return container.id;
+export function createAndStart(engine: BenchEngine, spec: ContainerSpec): Promise<string> {
+  return withDeadline(
+    engine,
+    (async () => {
+      const container = await engine.docker.createContainer(createBody({ ...spec, attach: false }));
+      await container.start();
+      return container.id;
+    })(),
+  );
+}
+
+/** Longest a direct run may take: as long as the worker's reply may (BenchClient), so a hung engine fails the bench. */
+const RUN_DEADLINE_MS = 120_000;
+
+function withDeadline<T>(engine: BenchEngine, run: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`engine ${engine.name} did not finish a direct run within ${RUN_DEADLINE_MS / 1000} s`)),
+      RUN_DEADLINE_MS,
+    );
+  });
+  return Promise.race([run, late]).finally(() => clearTimeout(timer));
 }
 
 /** Inspects `reference` on every engine at once, as `stop`/`remove` locate a container; true when one has it. */

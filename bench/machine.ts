@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { BenchServices } from './services.js';
+import type { BenchEngine, BenchServices } from './services.js';
 
 /** Where the figures come from: they mean little without the machine and the versions. */
 export interface MachineInfo {
@@ -13,11 +13,12 @@ export interface MachineInfo {
   loadAverage: number[];
 }
 
-export async function machineInfo(services: BenchServices): Promise<MachineInfo> {
+export async function machineInfo(services: BenchServices, more: readonly BenchEngine[] = []): Promise<MachineInfo> {
   const engines: Record<string, string> = {};
-  for (const e of services.engines) {
+  for (const e of [...services.engines, ...more]) {
     const v = await e.docker.version().catch(() => undefined);
-    engines[e.name] = v ? `Docker ${v.Version} (${e.address.split(':')[0]})` : 'unknown';
+    const vendor = v?.Components?.some((c) => /podman/i.test(c.Name)) ? 'Podman' : 'Docker';
+    engines[e.name] = v ? `${vendor} ${v.Version} (${e.address.split(':')[0]})` : 'unknown';
   }
   return {
     cpus: os.cpus().length,

@@ -12,11 +12,21 @@ import { latency } from './scenarios/latency.js';
 import { memory } from './scenarios/memory.js';
 import { messagePath } from './scenarios/message-path.js';
 import { throughput } from './scenarios/throughput.js';
+import { scale } from './scenarios/scale.js';
+import { podman } from './scenarios/podman.js';
 import { preflight, redactedUrl, SETUP } from './preflight.js';
-import { MissingServicesError } from './services.js';
+import { MissingServicesError, podmanEngine } from './services.js';
 
 type ScenarioRun = (ctx: BenchContext) => Promise<{ rows: Row[]; raw: object; text?: string }>;
-const RUNS: Record<Scenario, ScenarioRun> = { calls: apiCalls, latency, throughput, messages: messagePath, memory };
+const RUNS: Record<Scenario, ScenarioRun> = {
+  calls: apiCalls,
+  latency,
+  throughput,
+  messages: messagePath,
+  memory,
+  scale,
+  podman,
+};
 
 function die(message: string): never {
   process.stderr.write(`bench: ${message}\n`);
@@ -62,7 +72,8 @@ async function main(): Promise<void> {
   cleanups.add('AMQP connection', () => client.close());
   cleanups.add('containers of this run', () => removeLabelled(services.engines, `${RUN_LABEL}=${runId}`));
   const ctx: BenchContext = { options, services, client, runId, cleanups, profileDir, logDir };
-  const machine = await machineInfo(services);
+  const podman = options.only.includes('podman') ? podmanEngine() : undefined;
+  const machine = await machineInfo(services, podman ? [podman] : []);
   const started = Date.now();
   const rows: Row[] = [];
   const texts: string[] = [];
@@ -87,8 +98,19 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
   const endLoad = os.loadavg().map((l) => Math.round(l * 100) / 100);
   const testsAtEnd = busyWithTests();
-  if (testsAtEnd.length > 0) process.stderr.write('bench: warning: vitest was running at the end: the figures are distorted\n');
-  const file = writeResults(outDir, runId, { runId, startedAt: new Date(started).toISOString(), seconds, machine, endLoad, testsAtEnd, options, rows, raw });
+  if (testsAtEnd.length > 0)
+    process.stderr.write('bench: warning: vitest was running at the end: the figures are distorted\n');
+  const file = writeResults(outDir, runId, {
+    runId,
+    startedAt: new Date(started).toISOString(),
+    seconds,
+    machine,
+    endLoad,
+    testsAtEnd,
+    options,
+    rows,
+    raw,
+  });
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.measure.trim()}: ${r.note}`);
   process.stdout.write(
     [
@@ -99,7 +121,9 @@ async function main(): Promise<void> {
       '',
       ...texts.flatMap((t) => [t, '']),
       `${machine.cpus} × ${machine.cpuModel}, ${machine.memTotalGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}; ` +
-        `engines: ${Object.entries(machine.engines).map(([k, v]) => `${k} ${v}`).join(', ')}; load average at start ${machine.loadAverage.join(' ')}, at the end ${endLoad.join(' ')}`,
+        `engines: ${Object.entries(machine.engines)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}; load average at start ${machine.loadAverage.join(' ')}, at the end ${endLoad.join(' ')}`,
       `${seconds.toFixed(0)} s; results in ${file}${profileDir ? `; CPU profiles in ${profileDir}` : ''}`,
       '',
     ].join('\n'),

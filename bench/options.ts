@@ -1,6 +1,7 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['latency', 'throughput', 'messages', 'memory', 'calls'] as const;
+export const SCENARIOS = ['latency', 'throughput', 'messages', 'memory', 'calls', 'scale', 'podman'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** The bench's parameters; every one is a flag (`npm run bench -- --help`). */
@@ -9,7 +10,7 @@ export interface BenchOptions {
   engines: string[];
   /** N: sequential attached runs for the latency comparison, per side. */
   latencyRuns: number;
-  /** M: runs per throughput measurement, per side. */
+  /** Runs per throughput measurement, per side. */
   throughputRuns: number;
   /** K: the worker's prefetch and the direct baseline's concurrency. */
   concurrency: number;
@@ -27,6 +28,14 @@ export interface BenchOptions {
   warmup: number;
   /** Pause that lets the machine settle between measurements and before memory samples, in ms. */
   pauseMs: number;
+  /** Scale: the numbers of simulated engines (M) a worker is run against, one worker each. */
+  scaleEngines: number[];
+  /** Scale: runs of each timed batch, per M and round (worker CPU per run). */
+  scaleRuns: number;
+  /** Scale: each simulated Engine API call's service time, and how long a simulated container runs, in ms. */
+  scaleServiceMs: number;
+  /** bin/docker-dispatch to measure: this tree's by default; another checkout's for a before/after. */
+  workerBin: string | undefined;
   only: Scenario[];
   /** Write V8 CPU profiles of the workers (node --cpu-prof) beside the results. */
   profile: boolean;
@@ -46,6 +55,10 @@ const DEFAULTS: BenchOptions = {
   memoryMessages: 5000,
   warmup: 4,
   pauseMs: 1000,
+  scaleEngines: [2, 8, 32],
+  scaleRuns: 100,
+  scaleServiceMs: 2,
+  workerBin: undefined,
   only: [...SCENARIOS],
   profile: false,
   outDir: 'bench/results',
@@ -63,16 +76,19 @@ const SMOKE: Partial<BenchOptions> = {
   memoryMessages: 250,
   warmup: 0,
   pauseMs: 100,
+  scaleEngines: [2, 8],
+  scaleRuns: 10,
 };
 
 export const USAGE = `npm run bench -- [options]
 
 Measures bin/docker-dispatch against the Docker Engine API called directly (and the broker alone), on the services
-of the test set-up (eval "$(scripts/services.sh)" first). Prints a table; writes JSON under bench/results/.
+of the test set-up (eval "$(scripts/services.sh)" first; Podman too when DOCKER_HOST_PODMAN is set), and alone against
+M simulated engines (scale). Prints a table; writes JSON under bench/results/. See bench/README.md.
 
   --engines <a,b>            engines to use                                   (default a,b)
   --latency-runs <N>         sequential attached runs, per side                (default ${DEFAULTS.latencyRuns})
-  --throughput-runs <M>      runs per throughput measurement, per side         (default ${DEFAULTS.throughputRuns})
+  --throughput-runs <n>      runs per throughput measurement, per side         (default ${DEFAULTS.throughputRuns})
   --concurrency <K>          worker prefetch = direct concurrency              (default ${DEFAULTS.concurrency})
   --message-prefetch <n,…>   prefetch on the message path, one run per value   (default ${DEFAULTS.messagePrefetch.join(',')})
   --rounds <R>               rounds per comparison, sides alternating first    (default ${DEFAULTS.rounds})
@@ -80,6 +96,10 @@ of the test set-up (eval "$(scripts/services.sh)" first). Prints a table; writes
   --stop-messages <n>        stop-of-a-missing-container messages per round    (default ${DEFAULTS.stopMessages})
   --memory-messages <n>      messages through the memory worker                (default ${DEFAULTS.memoryMessages})
   --warmup <n>               untimed runs before each series                   (default ${DEFAULTS.warmup})
+  --scale-engines <M,…>      scale: simulated engines, one worker per value    (default ${DEFAULTS.scaleEngines.join(',')})
+  --scale-runs <n>           scale: runs per timed batch, per M and round      (default ${DEFAULTS.scaleRuns})
+  --scale-service-ms <ms>    scale: service time of each simulated call        (default ${DEFAULTS.scaleServiceMs})
+  --worker <bin>             the worker to measure (another checkout's bin/docker-dispatch, built; default this one's)
   --only <list>              some of ${SCENARIOS.join(',')}
   --profile                  CPU-profile the workers (node --cpu-prof) into the results folder
   --out <dir>                where results go                                  (default ${DEFAULTS.outDir})
@@ -113,6 +133,10 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       'stop-messages': { type: 'string' },
       'memory-messages': { type: 'string' },
       warmup: { type: 'string' },
+      'scale-engines': { type: 'string' },
+      'scale-runs': { type: 'string' },
+      'scale-service-ms': { type: 'string' },
+      worker: { type: 'string' },
       only: { type: 'string' },
       profile: { type: 'boolean' },
       out: { type: 'string' },
@@ -129,7 +153,12 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
   const only = values.only === undefined ? base.only : values.only.split(',').map((s) => s.trim());
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new UsageError(`--only: unknown ${unknown.join(', ')} (use ${SCENARIOS.join(', ')})`);
-  const prefetch = values['message-prefetch'] === undefined ? base.messagePrefetch : values['message-prefetch'].split(',');
+  const prefetch =
+    values['message-prefetch'] === undefined ? base.messagePrefetch : values['message-prefetch'].split(',');
+  const scaleEngines =
+    values['scale-engines'] === undefined
+      ? base.scaleEngines
+      : values['scale-engines'].split(',').map((m) => whole('--scale-engines', m.trim(), 1));
   const engines = values.engines === undefined ? base.engines : values.engines.split(',').map((s) => s.trim());
   return {
     engines,
@@ -143,6 +172,10 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     memoryMessages: count('memory-messages', base.memoryMessages, 5),
     warmup: count('warmup', base.warmup, 0),
     pauseMs: base.pauseMs,
+    scaleEngines,
+    scaleRuns: count('scale-runs', base.scaleRuns),
+    scaleServiceMs: count('scale-service-ms', base.scaleServiceMs, 0),
+    workerBin: values.worker === undefined ? undefined : resolve(values.worker),
     only: only as Scenario[],
     profile: values.profile ?? false,
     outDir: values.out ?? base.outDir,

@@ -13,14 +13,21 @@ export async function preflight(engineNames: readonly string[]): Promise<BenchSe
     try {
       await engine.docker.ping();
     } catch (err) {
-      throw new MissingServicesError(`engine ${engine.name} (${engine.address}) does not answer (${(err as Error).message}): ${SETUP}`);
+      throw new MissingServicesError(
+        `engine ${engine.name} (${engine.address}) does not answer (${(err as Error).message}): ${SETUP}`,
+      );
     }
-    const image = await engine.docker.getImage(services.image).inspect().catch(() => undefined);
+    const image = await engine.docker
+      .getImage(services.image)
+      .inspect()
+      .catch(() => undefined);
     if (!image) throw new MissingServicesError(`engine ${engine.name} has no image ${services.image}: ${SETUP}`);
   }
   const tests = busyWithTests();
   if (tests.length > 0) {
-    process.stderr.write(`bench: warning: vitest is running, the figures will be distorted:\n  ${tests.join('\n  ')}\n`);
+    process.stderr.write(
+      `bench: warning: vitest is running, the figures will be distorted:\n  ${tests.join('\n  ')}\n`,
+    );
   }
   return services;
 }

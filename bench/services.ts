@@ -28,7 +28,9 @@ export function benchServices(engineNames: readonly string[], env: NodeJS.Proces
   const vars = ['AMQP_URL', 'TEST_IMAGE', ...engineNames.map((name) => ENGINE_VARS[name]!)];
   const missing = vars.filter((v) => !env[v]);
   if (missing.length > 0) {
-    throw new MissingServicesError(`${missing.join(', ')} not set: run \`eval "$(scripts/services.sh)"\` (as root) first, then npm run bench`);
+    throw new MissingServicesError(
+      `${missing.join(', ')} not set: run \`eval "$(scripts/services.sh)"\` (as root) first, then npm run bench`,
+    );
   }
   return {
     amqpUrl: env.AMQP_URL!,
@@ -38,6 +40,22 @@ export function benchServices(engineNames: readonly string[], env: NodeJS.Proces
       return { name, address, docker: dockerClient(address) };
     }),
   };
+}
+
+/** The Podman engine of the test set-up (DOCKER_HOST_PODMAN), when there is one. */
+export function podmanEngine(env: NodeJS.ProcessEnv = process.env): BenchEngine | undefined {
+  const address = env.DOCKER_HOST_PODMAN;
+  return address ? { name: 'podman', address, docker: dockerClient(address) } : undefined;
+}
+
+/**
+ * An image reference as Docker normalises it (`busybox:x` → `docker.io/library/busybox:x`): the name under which
+ * scripts/services/podman.sh imports the test image on Podman, which resolves short names its own way.
+ */
+export function qualifiedImage(image: string): string {
+  const [first, ...rest] = image.split('/');
+  if (rest.length > 0 && (first!.includes('.') || first!.includes(':') || first === 'localhost')) return image;
+  return rest.length === 0 ? `docker.io/library/${image}` : `docker.io/${image}`;
 }
 
 /** The `<dockerHost>` argument of the worker for these engines. */

@@ -19,6 +19,8 @@ export interface WorkerOptions {
   gcHook?: boolean;
   /** Write a V8 CPU profile (.cpuprofile) into this directory when the worker exits. */
   cpuProfDir?: string;
+  /** The executable to run: this tree's bin/docker-dispatch unless another checkout's is given. */
+  bin?: string;
 }
 
 /** Heap figures the worker reports after a forced collection (process.memoryUsage(), bytes). */
@@ -64,7 +66,7 @@ export class BenchWorker {
     const err = openSync(`${options.logPrefix}.err`, 'w');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [...node, BIN, ...options.args], { stdio: ['ignore', out, err] });
+      child = spawn(process.execPath, [...node, options.bin ?? BIN, ...options.args], { stdio: ['ignore', out, err] });
     } finally {
       closeSync(out);
       closeSync(err);
@@ -129,7 +131,9 @@ export class BenchWorker {
       this.readStderr();
       if (condition()) return;
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`the worker exited (${this.child.exitCode ?? this.child.signalCode}) before it did ${what}:\n${this.tail()}`);
+        throw new Error(
+          `the worker exited (${this.child.exitCode ?? this.child.signalCode}) before it did ${what}:\n${this.tail()}`,
+        );
       }
       if (Date.now() > deadline) throw new Error(`the worker did not ${what} within ${timeoutMs} ms:\n${this.tail()}`);
       await sleep(10);
@@ -141,7 +145,7 @@ export class BenchWorker {
     if (this.stderrFd === undefined) return;
     const buffer = Buffer.alloc(64 * 1024);
     let text = '';
-    for (let n; (n = readSync(this.stderrFd, buffer, 0, buffer.length, this.offset)) > 0; ) {
+    for (let n; (n = readSync(this.stderrFd, buffer, 0, buffer.length, this.offset)) > 0;) {
       this.offset += n;
       text += buffer.toString('utf8', 0, n);
     }

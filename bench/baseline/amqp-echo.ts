@@ -13,7 +13,11 @@ async function main(): Promise<void> {
   const [amqpUrl, queue, prefetchText, ...addresses] = process.argv.slice(2);
   if (!amqpUrl || !queue || !prefetchText) throw new Error('usage: amqp-echo <amqpUrl> <queue> <prefetch> [engine…]');
   const engines = addresses.map(dockerClient);
-  const connection = await amqp.connect(amqpUrl, { clientProperties: { connection_name: 'docker-dispatch bench baseline' } });
+  // n.b. Nagle off, as the worker's connection: otherwise some replies wait ~40 ms for the broker's delayed TCP ack.
+  const connection = await amqp.connect(amqpUrl, {
+    clientProperties: { connection_name: 'docker-dispatch bench baseline' },
+    noDelay: true,
+  });
   const dead = `${queue}.dead`;
   const setup = await connection.createChannel();
   await setup.assertQueue(queue, { durable: true });
@@ -25,7 +29,9 @@ async function main(): Promise<void> {
 
   const publish = (to: string, content: Buffer, options: amqp.Options.Publish) =>
     new Promise<void>((resolve, reject) =>
-      publisher.publish('', to, content, { ...options, persistent: true, mandatory: true }, (err) => (err ? reject(err as Error) : resolve())),
+      publisher.publish('', to, content, { ...options, persistent: true, mandatory: true }, (err) =>
+        err ? reject(err as Error) : resolve(),
+      ),
     );
   const inspectEverywhere = async (reference: string) =>
     Promise.all(
@@ -45,7 +51,9 @@ async function main(): Promise<void> {
       await inspectEverywhere(Container);
     }
     const correlationId = msg.properties.correlationId as string;
-    const reply = Buffer.from(JSON.stringify({ Status: 'error', MessageId: correlationId, Error: { Code: 'Baseline', Message: 'baseline' } }));
+    const reply = Buffer.from(
+      JSON.stringify({ Status: 'error', MessageId: correlationId, Error: { Code: 'Baseline', Message: 'baseline' } }),
+    );
     await Promise.all([
       publish(msg.properties.replyTo as string, reply, { correlationId, contentType: 'application/json' }),
       publish(dead, msg.content, { correlationId, headers: { 'x-dispatch-error-code': 'Baseline' } }),

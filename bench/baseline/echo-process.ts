@@ -10,11 +10,20 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export class EchoProcess {
   private constructor(readonly child: ChildProcess) {}
 
-  static async start(amqpUrl: string, queue: string, prefetch: number, engineAddresses: string[] = []): Promise<EchoProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, amqpUrl, queue, String(prefetch), ...engineAddresses], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+  static async start(
+    amqpUrl: string,
+    queue: string,
+    prefetch: number,
+    engineAddresses: string[] = [],
+  ): Promise<EchoProcess> {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', SCRIPT, amqpUrl, queue, String(prefetch), ...engineAddresses],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const echo = new EchoProcess(child);
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -36,7 +36,13 @@ export async function memory(ctx: BenchContext): Promise<{ rows: Row[]; raw: obj
       const rss = sw.worker.rssBytes();
       const heap = await sw.worker.collect();
       await sleep(options.pauseMs / 3);
-      return { messages, rss, rssAfterGc: sw.worker.rssBytes(), heapUsedAfterGc: heap.heapUsed, externalAfterGc: heap.external };
+      return {
+        messages,
+        rss,
+        rssAfterGc: sw.worker.rssBytes(),
+        heapUsedAfterGc: heap.heapUsed,
+        externalAfterGc: heap.external,
+      };
     };
     await sleep(options.pauseMs * 2); // start-up settles: schemas compiled, connections open, first timers run
     const idle = await sample(0);
@@ -53,8 +59,14 @@ export async function memory(ctx: BenchContext): Promise<{ rows: Row[]; raw: obj
     }
     const after = samples.slice(1);
     const xs = after.map((s) => s.messages / 1000);
-    const rssSlope = slope(xs, after.map((s) => s.rssAfterGc / MB));
-    const heapSlope = slope(xs, after.map((s) => s.heapUsedAfterGc / MB));
+    const rssSlope = slope(
+      xs,
+      after.map((s) => s.rssAfterGc / MB),
+    );
+    const heapSlope = slope(
+      xs,
+      after.map((s) => s.heapUsedAfterGc / MB),
+    );
     const last = samples[samples.length - 1]!;
     const total = last.messages;
     const rows: Row[] = [

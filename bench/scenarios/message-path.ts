@@ -39,10 +39,29 @@ async function atPrefetch(ctx: BenchContext, prefetch: number): Promise<{ rows: 
   cleanups.add('AMQP baselines', stopEchoes);
   try {
     echoes.push(await EchoProcess.start(services.amqpUrl, echoQueue, prefetch));
-    echoes.push(await EchoProcess.start(services.amqpUrl, locateQueue, prefetch, services.engines.map((e) => e.address)));
+    echoes.push(
+      await EchoProcess.start(
+        services.amqpUrl,
+        locateQueue,
+        prefetch,
+        services.engines.map((e) => e.address),
+      ),
+    );
     const kinds = [
-      { name: 'invalid', body: INVALID_MESSAGE, code: 'InvalidMessage', count: options.invalidMessages, baseline: echoQueue },
-      { name: 'stop', body: stopMissingMessage(runId), code: 'ContainerNotFound', count: options.stopMessages, baseline: locateQueue },
+      {
+        name: 'invalid',
+        body: INVALID_MESSAGE,
+        code: 'InvalidMessage',
+        count: options.invalidMessages,
+        baseline: echoQueue,
+      },
+      {
+        name: 'stop',
+        body: stopMissingMessage(runId),
+        code: 'ContainerNotFound',
+        count: options.stopMessages,
+        baseline: locateQueue,
+      },
     ];
     const rows: Row[] = [];
     const raw: Record<string, object> = {};
@@ -78,9 +97,11 @@ async function atPrefetch(ctx: BenchContext, prefetch: number): Promise<{ rows: 
         baseline,
         baselineName: kind.name === 'invalid' ? 'bare AMQP consumer' : 'bare AMQP consumer + inspects',
         ratio: costRatio('msg/s', worker, baseline),
+        rounds: rates.worker.map((w, i) => rates.baseline[i]! / w),
         note: `worker CPU ${(cpuPerMessage * 1000).toFixed(0)} µs per message`,
       };
-      if (kind.name === 'invalid') Object.assign(row, { target: `≥ ${INVALID_TARGET} msg/s`, met: worker.median >= INVALID_TARGET });
+      if (kind.name === 'invalid')
+        Object.assign(row, { target: `≥ ${INVALID_TARGET} msg/s`, met: worker.median >= INVALID_TARGET });
       rows.push(row);
       raw[kind.name] = { rates, workerCpuUsPerMessage: cpuPerMessage * 1000 };
     }
@@ -92,7 +113,13 @@ async function atPrefetch(ctx: BenchContext, prefetch: number): Promise<{ rows: 
 }
 
 /** Publishes `count` copies of `body` and waits for every reply; returns ms from the first publish to the last reply. */
-export async function push(client: BenchClient, queue: string, body: string, count: number, code: string): Promise<number> {
+export async function push(
+  client: BenchClient,
+  queue: string,
+  body: string,
+  count: number,
+  code: string,
+): Promise<number> {
   const t0 = performance.now();
   const replies = [];
   for (let i = 0; i < count; i++) replies.push((await client.send(queue, body)).reply);
