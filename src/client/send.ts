@@ -77,7 +77,8 @@ export async function send(options: SendOptions): Promise<number> {
   }
   let connection: amqp.ChannelModel;
   try {
-    connection = await amqp.connect(options.amqpUrl, { timeout: CONNECT_TIMEOUT_MS });
+    // n.b. Nagle off, as the worker's: a publish must not wait for the broker's delayed acknowledgement.
+    connection = await amqp.connect(options.amqpUrl, { timeout: CONNECT_TIMEOUT_MS, noDelay: true });
   } catch (err) {
     return fail(EXIT.errorReply, `cannot connect to ${redactUrl(options.amqpUrl)}: ${(err as Error).message}`);
   }
