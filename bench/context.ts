@@ -46,7 +46,14 @@ export async function startWorker(
   const queue = `bench-${ctx.runId}-${name}`;
   const engines = ctx.services.engines;
   // n.b. the worker declares its retry and hand-over queues too (src/amqp/topology.ts).
-  const queues = [queue, `${queue}.replies`, `${queue}.dead`, `${queue}.retry`, `${queue}.handover`, `${queue}.cancels`];
+  const queues = [
+    queue,
+    `${queue}.replies`,
+    `${queue}.dead`,
+    `${queue}.retry`,
+    `${queue}.handover`,
+    `${queue}.cancels`,
+  ];
   const started: BenchWorker[] = [];
   let stopped = false;
   const stop = async () => {
