@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { callSignal } from '../delivery/lease.js';
+import { withDeadline } from '../delivery/lease.js';
 import { DispatchError } from '../errors.js';
 import type { Engine } from '../docker/engine.js';
 import { pullImage } from '../docker/pull-image.js';
@@ -21,7 +21,9 @@ export async function createPulling(
   const policy = message.Options?.Pull ?? 'missing';
   // n.b. a fresh deadline for each create: a pull before it may have taken longer than one request may.
   const create = () =>
-    engine.docker.createContainer({ ...options, abortSignal: callSignal(ctx.lease, ctx.requestTimeoutMs) });
+    withDeadline(ctx.lease, ctx.requestTimeoutMs, (abortSignal) =>
+      engine.docker.createContainer({ ...options, abortSignal }),
+    );
   if (policy === 'always') await pullForRun(engine, message.Image, ctx);
   else {
     try {

@@ -4,7 +4,7 @@ import { classifyDockerError, type DockerOperation } from '../docker/classify.js
 import { capture, registerWait, type Captured } from '../docker/container-io.js';
 import type { Engine } from '../docker/engine.js';
 import { checkedInspect } from '../docker/inspect-shape.js';
-import { callSignal, HandedOverError } from '../delivery/lease.js';
+import { HandedOverError, withDeadline } from '../delivery/lease.js';
 import { setLongTimeout } from '../long-timer.js';
 import type { RunMessage } from '../messages/types.js';
 import type { StreamName, StreamSink } from '../output/output.js';
@@ -258,7 +258,7 @@ function stepper(host: string, ctx: CommandContext) {
     call: (abortSignal: AbortSignal) => Promise<T>,
   ): Promise<T> => {
     try {
-      return await call(callSignal(ctx.lease, ctx.requestTimeoutMs));
+      return await withDeadline(ctx.lease, ctx.requestTimeoutMs, call);
     } catch (err) {
       throw classifyDockerError(err, operation, host, { container: ref });
     }
