@@ -52,6 +52,7 @@ export async function startWorker(
     `${queue}.dead`,
     `${queue}.retry`,
     `${queue}.handover`,
+    `${queue}.control`,
     `${queue}.cancels`,
   ];
   const started: BenchWorker[] = [];

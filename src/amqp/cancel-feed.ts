@@ -52,9 +52,10 @@ export class CancelFeed {
 
   /**
    * Consumes the stream on a channel of its own, and resolves with that channel once caught up (or, with a warning,
-   * after CATCH_UP_TIMEOUT_MS).
+   * after CATCH_UP_TIMEOUT_MS). `lost` is told when the broker cancels the consumer (the stream deleted, its member
+   * gone): n.b. that leaves the channel open, so the connection must be given up for the stream to be read again.
    */
-  async follow(connection: ChannelModel, publisher: Publisher): Promise<Channel> {
+  async follow(connection: ChannelModel, publisher: Publisher, lost: (reason: string) => void): Promise<Channel> {
     const { stream, retentionMs, log } = this.options;
     const channel = await connection.createChannel();
     await channel.prefetch(STREAM_PREFETCH);
@@ -69,7 +70,7 @@ export class CancelFeed {
     await channel.consume(
       stream,
       (message) => {
-        if (!message) return; // the broker cancelled the consumer: the channel's close reconnects
+        if (!message) return lost(`the broker cancelled the consumer of ${stream}`);
         this.read(message, marker, caughtUp);
         channel.ack(message);
       },

@@ -47,10 +47,15 @@ export class Delivery {
   /** The message as its copies carry it on: its traceparent names the worker's span (dead-letter, retry, hand-over). */
   private readonly traced: ConsumeMessage;
 
+  /** It came from the control queue, which takes cancels only. */
+  readonly fromControlQueue: boolean;
+
   constructor(
     readonly message: ConsumeMessage,
     private readonly link: DeliveryLink,
+    { control = false }: { control?: boolean } = {},
   ) {
+    this.fromControlQueue = control;
     this.attempt = attemptOf(message);
     const headers = message.properties.headers ?? {};
     const count = Number(headers[DELIVERY_COUNT_HEADER] ?? 0);

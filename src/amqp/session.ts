@@ -126,19 +126,21 @@ export class BrokerSession extends EventEmitter {
   }
 
   /**
-   * Consumes the command queue and the handover queue, each with the channel's prefetch: n.b. the prefetch is per
-   * consumer (quorum queues refuse a global one), so handed-over runs never wait behind new work.
+   * Consumes the command queue, the handover queue and the control queue, each with the channel's prefetch: n.b. the
+   * prefetch is per consumer (quorum queues refuse a global one), so handed-over runs and cancels never wait behind
+   * new work.
    */
   private async consume(live: Live): Promise<void> {
     live.consumerTags = ['pending']; // n.b. one set of consumers per channel, even when resume is called twice at once
-    const { queue, handoverQueue } = this.options.topology.names;
+    const { queue, handoverQueue, controlQueue } = this.options.topology.names;
     const tags: string[] = [];
-    for (const name of [queue, handoverQueue]) {
+    for (const name of [queue, handoverQueue, controlQueue]) {
+      const control = name === controlQueue;
       const { consumerTag } = await live.channel.consume(
         name,
         (message) =>
           message
-            ? this.options.onDelivery(new Delivery(message, live.link))
+            ? this.options.onDelivery(new Delivery(message, live.link, { control }))
             : this.lost(live, `the broker cancelled the consumer of ${name}`),
         { noAck: false },
       );
@@ -149,11 +151,12 @@ export class BrokerSession extends EventEmitter {
 
   /**
    * Publishes a cancel on the cancel stream (confirmed), for every worker on the queue; false when there is no stream
-   * (a broker older than 3.9) or no connection now.
+   * (a broker older than 3.9). Throws when there is no connection now, or it drops meanwhile (see whenConnected).
    */
   async publishCancel(cancel: StreamedCancel): Promise<boolean> {
     const live = this.live;
-    if (!live?.cancelChannel || !this.cancelFeed) return false;
+    if (!live) throw new Error('not connected to RabbitMQ');
+    if (!live.cancelChannel || !this.cancelFeed) return false;
     await this.cancelFeed.publish(live.publisher, cancel);
     return true;
   }
@@ -193,7 +196,13 @@ export class BrokerSession extends EventEmitter {
       const publisher = new Publisher(publishChannel, topology.names, log);
       await channel.prefetch(prefetch);
       // n.b. cancels first: a message taken before the cancels that name it are read would run.
-      const cancelChannel = streamDeclared ? await this.cancelFeed.follow(connection, publisher) : undefined;
+      const made: { live?: Live } = {};
+      const cancelChannel = streamDeclared
+        ? await this.cancelFeed.follow(connection, publisher, (reason) => {
+            if (made.live) this.lost(made.live, reason);
+            else void connection.close().catch(() => undefined); // n.b. open() fails, and the reconnect starts over
+          })
+        : undefined;
       const live: Live = {
         connection,
         channel,
@@ -209,6 +218,7 @@ export class BrokerSession extends EventEmitter {
           nack: (message) => channel.nack(message, false, true),
         },
       };
+      made.live = live;
       this.watch(live, cancelChannel ? [publishChannel, channel, cancelChannel] : [publishChannel, channel]);
       // n.b. live before consuming: a redelivery can arrive before consume() resolves, and must be ackable.
       this.live = live;

@@ -17,6 +17,11 @@ export interface QueueNames {
    */
   handoverQueue: string;
   /**
+   * Cancels only, consumed by every worker beside `queue` with a prefetch of its own, so a cancel overtakes a backlog
+   * and reaches a worker whose every slot is taken by long runs.
+   */
+  controlQueue: string;
+  /**
    * The cancel stream: a RabbitMQ stream (a durable, replicated log every worker reads from a point in time) of the
    * cancels of the last 24 hours, so every worker on the queue learns of each cancel, one started later included.
    */
@@ -52,6 +57,7 @@ export function queueNames(queue: string, replyQueue?: string, deadLetterQueue?:
     deadLetterQueue: deadLetterQueue ?? `${queue}.dead`,
     retryQueue: `${queue}.retry`,
     handoverQueue: `${queue}.handover`,
+    controlQueue: `${queue}.control`,
     cancelStream: `${queue}.cancels`,
   };
 }
@@ -97,6 +103,7 @@ export function queueArguments({
       ...atLeastOnce,
     },
     handoverQueue: limited,
+    controlQueue: type,
     // n.b. retention is applied a segment at a time: small segments keep the stream close to its 24 hours.
     cancelStream: { 'x-queue-type': 'stream', 'x-max-age': '24h', 'x-stream-max-segment-size-bytes': 1_000_000 },
   };
@@ -130,7 +137,14 @@ export async function declareCancelStream(connection: ChannelModel, topology: To
  */
 export async function declareTopology(connection: ChannelModel, topology: Topology, log: Logger): Promise<void> {
   const args = queueArguments(topology);
-  for (const key of ['queue', 'replyQueue', 'deadLetterQueue', 'retryQueue', 'handoverQueue'] as const) {
+  for (const key of [
+    'queue',
+    'replyQueue',
+    'deadLetterQueue',
+    'retryQueue',
+    'handoverQueue',
+    'controlQueue',
+  ] as const) {
     const consequence =
       key === 'retryQueue'
         ? 'its x-message-ttl keeps the old retry delay; delete the queue to apply --retry-delay'

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_QUEUE } from '../amqp/topology.js';
 import { ConfigError } from '../errors.js';
 import { loadTemplates, NO_TEMPLATES } from '../messages/templates.js';
-import { send } from './send.js';
+import { controlQueueOf, send } from './send.js';
 import { validateFiles } from './validate.js';
 
 function positiveSeconds(value: string): number {
@@ -135,7 +135,8 @@ export async function runClient(argv: readonly string[]): Promise<number> {
         exitCode = await send({
           amqpUrl,
           source: JSON.stringify(message),
-          queue: opts.queue,
+          // n.b. the control queue: every worker consumes it beside its commands, so a cancel overtakes a backlog.
+          queue: controlQueueOf(opts.queue),
           exchange: opts.exchange,
           timeoutSeconds: opts.timeout,
           wait: opts.wait,

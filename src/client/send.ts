@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type ConsumeMessage } from 'amqplib';
+import { queueNames } from '../amqp/topology.js';
 import { setLongTimeout } from '../long-timer.js';
 import { parseMessage } from '../messages/parse.js';
 import type { Templates } from '../messages/templates.js';
@@ -120,27 +121,29 @@ async function exchange(
   if (options.wait) {
     // n.b. exclusive and auto-deleted: the reply queue lives as long as this client's connection.
     replyTo = (await channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
-    reply = new Promise<Reply>((resolve) => {
-      void channel.consume(
-        replyTo!,
-        (msg: ConsumeMessage | null) => {
-          if (!msg || msg.properties.correlationId !== correlationId) return;
-          const content = JSON.parse(msg.content.toString('utf8')) as unknown;
-          if (msg.properties.type === 'run.output') live.print(content as RunOutput);
-          else if (msg.properties.type === 'run.attempt') {
-            live.nextAttempt();
-            options.write(attemptLine(content as RunAttempt, options.output));
-          } else resolve(content as Reply);
-        },
-        { noAck: true },
-      );
-    });
+    let answered!: (reply: Reply) => void;
+    reply = new Promise<Reply>((resolve) => (answered = resolve));
+    // n.b. awaited before the publish: a consume still pending when the broker closes the channel (a refused publish)
+    // would reject with no one to hear it.
+    await channel.consume(
+      replyTo,
+      (msg: ConsumeMessage | null) => {
+        if (!msg || msg.properties.correlationId !== correlationId) return;
+        const content = JSON.parse(msg.content.toString('utf8')) as unknown;
+        if (msg.properties.type === 'run.output') live.print(content as RunOutput);
+        else if (msg.properties.type === 'run.attempt') {
+          live.nextAttempt();
+          options.write(attemptLine(content as RunAttempt, options.output));
+        } else answered(content as Reply);
+      },
+      { noAck: true },
+    );
   }
   let returned = false;
   channel.on('return', () => (returned = true));
   const sentAt = performance.now();
-  const publish = (content: Buffer, properties: { messageId: string; correlationId: string }) =>
-    channel.publish(options.exchange ?? '', options.queue, content, {
+  const publish = (content: Buffer, properties: { messageId: string; correlationId: string }, queue = options.queue) =>
+    channel.publish(options.exchange ?? '', queue, content, {
       persistent: true,
       mandatory: true,
       contentType: 'application/json',
@@ -179,7 +182,9 @@ async function exchange(
     interrupted = true;
     options.writeError(`docker-dispatch: cancelling message ${messageId} (Ctrl-C again to stop waiting)\n`);
     const cancel = { Dockercmd: 'cancel', MessageId: messageId };
-    publish(Buffer.from(JSON.stringify(cancel)), { messageId: randomUUID(), correlationId: randomUUID() });
+    // n.b. to the control queue, which every worker consumes beside its commands: it overtakes a backlog.
+    const ids = { messageId: randomUUID(), correlationId: randomUUID() };
+    publish(Buffer.from(JSON.stringify(cancel)), ids, controlQueueOf(options.queue));
   });
   let answer: Reply | 'interrupted' | undefined;
   try {
@@ -209,6 +214,11 @@ async function exchange(
     );
   print(answer, performance.now() - sentAt, output, live.received);
   return interrupted ? EXIT_INTERRUPTED : exitCodeFor(answer);
+}
+
+/** The queue a worker on `queue` takes cancels from, ahead of its commands. */
+export function controlQueueOf(queue: string): string {
+  return queueNames(queue).controlQueue;
 }
 
 /** An attempt of a run retried by its exit code, as `send` prints it: `retry run job on a: attempt 1 exited with …`. */

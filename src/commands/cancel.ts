@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyDockerError } from '../docker/classify.js';
 import { registerWait } from '../docker/container-io.js';
+import { checkedInspect } from '../docker/inspect-shape.js';
 import type { EarlierContainer } from '../docker/pool.js';
 import type { CancelMessage } from '../messages/types.js';
 import type { CommandContext, CommandHandler, CommandResult } from './context.js';
@@ -11,8 +12,8 @@ import { DEFAULT_STOP_SECONDS } from './stop.js';
 const LIVE_STATES = new Set(['created', 'running', 'paused', 'restarting']);
 
 /**
- * How long the worker running a cancelled job has to stop its container before the cancel stops it itself (a run
- * that nobody follows: a detached run, or one whose worker died and whose redelivery has not come yet).
+ * How long the worker running a cancelled job has to begin stopping its container before the cancel stops it itself
+ * (a run that nobody follows: a detached run, or one whose worker died and whose redelivery has not come yet).
  */
 export const OWNER_GRACE_MS = 3000;
 
@@ -55,26 +56,43 @@ export const cancel: CommandHandler<CancelMessage> = async (message, ctx) => {
   return result;
 };
 
-/** Waits for a container's own worker to stop it; after the grace, stops it here. Gone or stopped: done. */
+/**
+ * Waits for a container's own worker to stop it; one still running after the grace is stopped here (its worker may
+ * be stopping it too: a second stop is harmless). A container still only created after the grace is removed: the run it
+ * was made for is cancelled and never starts it (an attempt that died, or a create the cancel cut short). Gone or
+ * stopped: done.
+ */
 async function stopOnceIdle(found: EarlierContainer, timeSeconds: number, ctx: CommandContext): Promise<void> {
   const container = found.engine.docker.getContainer(found.id);
+  const where = { host: found.engine.id, container: found.id };
   const grace = new AbortController();
+  const graceOver = sleep(OWNER_GRACE_MS, true, { signal: grace.signal }).catch(() => false);
   try {
-    const { exitCode } = await registerWait(container, 'not-running', grace.signal);
-    // n.b. a wait that fails (the container removed by its run meanwhile) also means it no longer runs.
-    const stopped = await Promise.race([
-      exitCode.then(
-        () => true,
-        () => true,
-      ),
-      sleep(OWNER_GRACE_MS, false),
-    ]);
-    if (stopped) return;
-    grace.abort();
-    ctx.log.info(
-      { host: found.engine.id, container: found.id },
-      'cancel: its worker did not stop it: stopping it here',
-    );
+    if (found.state === 'created') {
+      await graceOver;
+      const state = checkedInspect(
+        await container.inspect({ abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) }),
+        found.engine.id,
+      ).State;
+      if (state.Status === 'created') {
+        ctx.log.info(where, 'cancel: removing a container of the message that was never started');
+        await container.remove({ force: true, v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+        return;
+      }
+      if (!state.Running) return;
+    } else {
+      const { exitCode } = await registerWait(container, 'not-running', grace.signal);
+      // n.b. a wait that fails (the container removed by its run meanwhile) also means it no longer runs.
+      const stoppedFirst = await Promise.race([
+        exitCode.then(
+          () => true,
+          () => true,
+        ),
+        graceOver.then(() => false),
+      ]);
+      if (stoppedFirst) return;
+    }
+    ctx.log.info(where, `cancel: still running after ${OWNER_GRACE_MS / 1000} s: stopping it here too`);
     // n.b. the engine answers once the container has stopped: up to t seconds, then the kill.
     await container.stop({
       t: timeSeconds,

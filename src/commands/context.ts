@@ -18,6 +18,8 @@ export interface CommandContext {
    */
   lease: {
     readonly signal: AbortSignal;
+    /** Ends placing, creating and starting: a hand-over, or any cancel (see Lease). */
+    readonly startSignal: AbortSignal;
     commit(): boolean;
     /** Set when a cancel message named the job (a run then answers Cancelled; see Lease). */
     readonly cancelled: CancelRequest | undefined;

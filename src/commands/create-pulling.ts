@@ -21,7 +21,7 @@ export async function createPulling(
   const policy = message.Options?.Pull ?? 'missing';
   // n.b. a fresh deadline for each create: a pull before it may have taken longer than one request may.
   const create = () =>
-    withDeadline(ctx.lease, ctx.requestTimeoutMs, (abortSignal) =>
+    withDeadline({ signal: ctx.lease.startSignal }, ctx.requestTimeoutMs, (abortSignal) =>
       engine.docker.createContainer({ ...options, abortSignal }),
     );
   if (policy === 'always') await pullForRun(engine, message.Image, ctx);
@@ -40,7 +40,7 @@ export async function createPulling(
 
 async function pullForRun(engine: Engine, image: string, ctx: CommandContext): Promise<void> {
   try {
-    await pullImage(engine, image, undefined, ctx.lease.signal);
+    await pullImage(engine, image, undefined, ctx.lease.startSignal);
   } catch (err) {
     if (!(err instanceof DispatchError) || err.code !== 'PullFailed') throw err;
     ctx.log.warn(

@@ -21,7 +21,7 @@ export function createPlaced(
     { host: message.Options?.Host, constraints: message.Options?.Constraints },
     { messageId: ctx.messageId, queue: ctx.queue },
     (engine) => createPulling(engine, createOptions(message, ctx, engine), message, ctx),
-    { timeoutMs: ctx.requestTimeoutMs, log: ctx.log, signal: ctx.lease.signal },
+    { timeoutMs: ctx.requestTimeoutMs, log: ctx.log, signal: ctx.lease.startSignal },
   );
 }
 

@@ -16,7 +16,8 @@ export function stopContainer(
   ref: ContainerRef,
 ): void {
   ctx.log.info({ host, container: ref.Name, timeSeconds }, `${why}: stopping the container`);
-  container.stop({ t: timeSeconds }).catch((err: unknown) => {
+  const deadline = AbortSignal.timeout(timeSeconds * 1000 + ctx.requestTimeoutMs);
+  container.stop({ t: timeSeconds, abortSignal: deadline }).catch((err: unknown) => {
     if ((err as { statusCode?: number }).statusCode === 304) return; // not running (any more): what was wanted
     ctx.log.warn(
       { host, container: ref.Name, err },

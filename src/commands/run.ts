@@ -66,14 +66,23 @@ export const run: CommandHandler<RunMessage> = async (message, ctx) => {
     );
     return follow(plan, ctx, earlier.engine, earlier.engine.docker.getContainer(earlier.id));
   }
-  // n.b. a cancelled message creates nothing; an earlier attempt's container is adopted above, to be stopped.
-  if (ctx.lease.cancelled) throw cancelledBeforeRun();
   // A container created but never started (the earlier attempt died in between) is the one this run would create.
   const { engine, container } = earlier
     ? { engine: earlier.engine, container: earlier.engine.docker.getContainer(earlier.id) }
-    : await createPlaced(message, ctx);
+    : await createPlacedUnlessCancelled(message, ctx);
+  // n.b. a cancelled message starts nothing (an earlier attempt's running container is adopted above, to be stopped).
+  if (ctx.lease.cancelled) {
+    await removeQuietly(container, ctx, engine.id);
+    throw cancelledBeforeRun();
+  }
   return startAndFollow(plan, ctx, engine, container);
 };
+
+/** Creates the run's container, unless it was cancelled before (then nothing is asked of any engine). */
+function createPlacedUnlessCancelled(message: RunMessage, ctx: CommandContext) {
+  if (ctx.lease.cancelled) throw cancelledBeforeRun();
+  return createPlaced(message, ctx);
+}
 
 /** Attach, register the wait, start; then follow to the exit (or reply at once when not waiting). */
 async function startAndFollow(
@@ -114,7 +123,7 @@ async function startAndFollow(
     release = ctx.lease.whileRunning((request) =>
       stopContainer(container, request.timeSeconds, 'cancelled', ctx, host, ref),
     );
-    await step('start', ref, (abortSignal) => container.start({ abortSignal }));
+    await step('start', ref, (abortSignal) => container.start({ abortSignal }), { signal: ctx.lease.startSignal });
     const cancelled = ctx.lease.cancelled;
     if (cancelled) stopContainer(container, cancelled.timeSeconds, 'cancelled', ctx, host, ref);
   } catch (err) {
@@ -156,23 +165,26 @@ async function follow(
     if (ctx.lease.cancelled) throw cancelledWhileRunning({ Host: host, Container: ref });
     return { Host: host, Container: ref };
   }
-  // n.b. followed logs replay what was written before and end when the container stops, running or not.
-  const output = plan.attachOutput
-    ? capture(
-        container,
-        await step('logs', ref, () =>
-          container.logs({
-            follow: true,
-            stdout: plan.attach.has('STDOUT'),
-            stderr: plan.attach.has('STDERR'),
-            abortSignal: ctx.lease.signal,
-          }),
-        ),
-        sinks(ctx, host, ref),
-        ctx.maxOutputBytes,
-      )
-    : undefined;
-  const exit = await step('wait', ref, () => registerWait(container, 'not-running', ctx.lease.signal));
+  let output: Promise<Captured> | undefined;
+  let exit: { exitCode: Promise<number> };
+  try {
+    // n.b. followed logs replay what was written before and end when the container stops, running or not.
+    if (plan.attachOutput) {
+      const stream = await step('logs', ref, () =>
+        container.logs({
+          follow: true,
+          stdout: plan.attach.has('STDOUT'),
+          stderr: plan.attach.has('STDERR'),
+          abortSignal: ctx.lease.signal,
+        }),
+      );
+      output = capture(container, stream, sinks(ctx, host, ref), ctx.maxOutputBytes);
+    }
+    exit = await step('wait', ref, () => registerWait(container, 'not-running', ctx.lease.signal));
+  } catch (err) {
+    release();
+    throw err;
+  }
   const startedAt = Date.parse(info.State.StartedAt);
   return finish(plan, ctx, engine, container, ref, {
     exit: exit.exitCode,
@@ -256,9 +268,10 @@ function stepper(host: string, ctx: CommandContext) {
     operation: DockerOperation,
     ref: ContainerRef,
     call: (abortSignal: AbortSignal) => Promise<T>,
+    until: { signal: AbortSignal } = ctx.lease,
   ): Promise<T> => {
     try {
-      return await withDeadline(ctx.lease, ctx.requestTimeoutMs, call);
+      return await withDeadline(until, ctx.requestTimeoutMs, call);
     } catch (err) {
       throw classifyDockerError(err, operation, host, { container: ref });
     }

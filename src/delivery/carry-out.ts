@@ -69,6 +69,12 @@ export async function carryOut(
       { deliveries: delivery.deliveryCount + 1 },
       'at its delivery limit: answered and dead-lettered, not carried out',
     );
+  } else if (parsed.ok && delivery.fromControlQueue && parsed.message.Dockercmd !== 'cancel') {
+    error = new DispatchError(
+      'InvalidMessage',
+      `only cancel messages may be published to ${config.queues.controlQueue}, not ${parsed.message.Dockercmd} ` +
+        `(publish it to ${config.queues.queue})`,
+    );
   } else if (parsed.ok && lease.cancelled && parsed.message.Dockercmd !== 'run') {
     // n.b. a run goes on: it may find an earlier attempt's container to stop; it creates nothing.
     error = new DispatchError('Cancelled', 'cancelled before it was carried out: a cancel message named it');

@@ -28,6 +28,8 @@ export class Lease {
   private state: 'held' | 'committed' | 'handed-over' = 'held';
   private cancelRequest: CancelRequest | undefined;
   private readonly running = new Set<(request: CancelRequest) => void>();
+  /** Aborted by a hand-over and by any cancel: nothing new is placed, created or started after either. */
+  private readonly starting = new AbortController();
 
   /**
    * `cancelled`: the message was cancelled before this delivery came (a redelivery may find its earlier container,
@@ -35,11 +37,20 @@ export class Lease {
    */
   constructor(cancelled?: CancelRequest) {
     this.cancelRequest = cancelled;
+    if (cancelled) this.starting.abort(new CancelledError('cancelled by a cancel message'));
   }
 
   /** Aborted when the job is handed over, or cancelled before a container of it runs. */
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  /**
+   * For placing, creating and starting a container: aborted when the job is handed over or cancelled, even while
+   * another container of it runs (an instance of an Instances run waiting for room creates nothing after a cancel).
+   */
+  get startSignal(): AbortSignal {
+    return this.starting.signal;
   }
 
   get handedOver(): boolean {
@@ -62,7 +73,9 @@ export class Lease {
   handOver(): boolean {
     if (this.state !== 'held') return false;
     this.state = 'handed-over';
-    this.controller.abort(new HandedOverError('handed over: the ack deadline passed'));
+    const reason = new HandedOverError('handed over: the ack deadline passed');
+    this.starting.abort(reason);
+    this.controller.abort(reason);
     return true;
   }
 
@@ -73,8 +86,10 @@ export class Lease {
   cancel(request: CancelRequest): boolean {
     if (this.state !== 'held' || this.cancelRequest) return false;
     this.cancelRequest = request;
+    const reason = new CancelledError('cancelled by a cancel message');
+    this.starting.abort(reason);
     if (this.running.size > 0) for (const stop of this.running) stop(request);
-    else this.controller.abort(new CancelledError('cancelled by a cancel message'));
+    else this.controller.abort(reason);
     return true;
   }
 
@@ -95,7 +110,7 @@ export class Lease {
  * CPU per run (their timer outlives the call, and any() keeps weak references).
  */
 export async function withDeadline<T>(
-  lease: { signal: AbortSignal },
+  lease: { readonly signal: AbortSignal },
   timeoutMs: number,
   call: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {

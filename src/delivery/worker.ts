@@ -224,12 +224,22 @@ export class Worker {
   private async publishCancel({ messageId, timeSeconds }: { messageId: string; timeSeconds: number }) {
     const cancel: CancelRecord = { messageId, timeSeconds, at: Date.now() };
     this.cancelled(cancel);
-    try {
-      return await this.session.publishCancel(cancel);
-    } catch (err) {
-      this.deps.log.warn({ err }, 'could not publish the cancel on the cancel stream: only this worker knows of it');
-      return false;
+    // n.b. while the broker is away the cancel waits for it (the other workers must learn of it), a few times at most.
+    for (let tries = 0; tries < 3; tries++) {
+      await Promise.race([this.session.whenConnected(), this.draining]);
+      try {
+        return await this.session.publishCancel(cancel);
+      } catch (err) {
+        if (this.session.connected || this.lifecycle === 'draining') {
+          this.deps.log.warn(
+            { err },
+            'could not publish the cancel on the cancel stream: only this worker knows of it',
+          );
+          return false;
+        }
+      }
     }
+    return false;
   }
 
   /** The cancel a message comes with: one made before this delivery (a cancel is not itself cancelled). */

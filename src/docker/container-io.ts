@@ -83,19 +83,32 @@ export function capture(
     },
   });
   (container.modem as Modem).demuxStream(stream, into('stdout'), into('stderr'));
+  // n.b. the sinks end however the stream does, so nothing of it is printed or published after the reply.
+  let sinksEnded = false;
+  const endSinks = () => {
+    if (sinksEnded) return;
+    sinksEnded = true;
+    sinks.stdout.end();
+    sinks.stderr.end();
+  };
   const ended = new Promise<Captured>((resolve, reject) => {
     stream.on('end', () => {
-      sinks.stdout.end();
-      sinks.stderr.end();
+      endSinks();
       resolve({
         stdout: kept.stdout.toString(),
         stderr: kept.stderr.toString(),
         truncated: kept.stdout.truncated || kept.stderr.truncated,
       });
     });
-    stream.on('error', reject);
+    stream.on('error', (err: Error) => {
+      endSinks();
+      reject(err);
+    });
     // n.b. a dropped connection may close the stream without 'end'; after 'end' this rejection is a no-op.
-    stream.on('close', () => reject(new Error('the output stream closed before the container exited')));
+    stream.on('close', () => {
+      endSinks();
+      reject(new Error('the output stream closed before the container exited'));
+    });
   });
   ended.catch(() => undefined);
   return ended;

@@ -68,6 +68,8 @@ export class Placement {
         try {
           container = await make(engine);
         } catch (err) {
+          // n.b. a create cut short by its job (a cancel, a hand-over) says nothing of the engine's health.
+          if (options.signal?.aborted) throw options.signal.reason;
           lastFailure = classifyDockerError(err, 'create', engine.id);
           // Network failures, timeouts and 5xx count against the engine's health; a 4xx is the message's doing.
           if (lastFailure.code === 'DockerUnavailable') this.pool.reportUnavailable(engine, lastFailure.message);

@@ -251,7 +251,7 @@ export interface LogsMessage {
 
 // output.schema.json
 /**
- * Live output of a run with Options.Stream: published to the run message's reply_to with its correlation_id and the AMQP type `run.output`, while the container runs, before the final reply (type `run.reply`). Transient (not persisted). At most one per container stream every 100 ms, each with at most 64 KiB of Data; output written faster than that is skipped (Skipped says how much) but still reaches the final reply's Stdout/Stderr within --max-output.
+ * Live output of a run with Options.Stream: published to the run message's reply_to with its correlation_id and the AMQP type `run.output`, while the container runs, before the final reply (type `run.reply`). Transient (not persisted). At most one per container stream every 100 ms, each with at most 64 KiB of the container's bytes (as UTF-8 text in Data; bytes that are not UTF-8 become U+FFFD); output written faster than that is skipped (Skipped says how much) but still reaches the final reply's Stdout/Stderr within --max-output.
  */
 export interface RunOutput {
   /**

@@ -48,7 +48,7 @@ describeOnCluster('quorum queues on a cluster', () => {
       client: clusterNodes()[1]!.url,
     });
 
-  it('--queue-type quorum: the command, reply, dead-letter, retry and handover queues are quorum queues; the command \
+  it('--queue-type quorum: the command, reply, dead-letter, retry, handover and control queues are quorum queues; the command \
 and handover queues have the delivery limit; the cancel stream is a stream', async () => {
     h = await quorumHarness('dd-qq');
     const names = queueNames(h.queue);
@@ -58,6 +58,7 @@ and handover queues have the delivery limit; the cancel stream is a stream', asy
       [names.deadLetterQueue]: 'quorum',
       [names.retryQueue]: 'quorum',
       [names.handoverQueue]: 'quorum',
+      [names.controlQueue]: 'quorum',
       // n.b. the cancel stream is a stream whatever the queue type (replicated over the cluster as well).
       [names.cancelStream]: 'stream',
     });

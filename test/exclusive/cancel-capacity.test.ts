@@ -44,4 +44,44 @@ describe('cancel while waiting for room', () => {
     expect(await h.broker.depth(h.queue)).toBe(0);
     expect(await h.broker.depth(h.deadLetterQueue)).toBe(0);
   });
+
+  it('an Instances run with an instance waiting for room: the cancel stops the one running, creates nothing more', async () => {
+    const { hostA } = services();
+    h = await startHarness(
+      'dd-cancel-room-i',
+      ['--hosts', hostsFile([{ Name: 'a', Address: hostA, MaxContainers: 1 }])],
+      '',
+    );
+    const messageId = unique('instances');
+    const run = h.broker.request(
+      h.queue,
+      {
+        Dockercmd: 'run',
+        Image: h.image,
+        Instances: 2,
+        Cmd: ['sh', '-c', 'echo up; sleep 60'],
+        Options: { Attach: ['STDOUT'], Remove: true },
+      },
+      { messageId },
+      60_000,
+    );
+    const worker = h.worker;
+    await worker.waitFor(() => worker.stdout.includes('| up'));
+    await worker.waitFor(() =>
+      worker.stderr.includes('every eligible engine is at its MaxContainers: waiting for room'),
+    );
+    // n.b. the two instances were placed at once: the second was created, found over capacity and removed, and waits.
+    // Events are counted by the second, so the cancel is made at the start of a second after all that.
+    const cancelSecond = Math.ceil(Date.now() / 1000);
+    await new Promise((resolve) => setTimeout(resolve, cancelSecond * 1000 - Date.now() + 50));
+    const cancel = await h.broker.request(h.queue, { Dockercmd: 'cancel', MessageId: messageId, Options: { Time: 0 } });
+    expect(cancel.body.Cancelled).toHaveLength(1);
+    const { body } = await run;
+    expect(body).toMatchObject({ Status: 'error', Error: { Code: 'Cancelled' } });
+    // The room the stopped instance left is not taken: nothing of the message is created after the cancel.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const label = (n: number) => [`docker-dispatch.message-id=${messageId}-${n}`];
+    expect(await countCreates(h.engines.a, cancelSecond, label(1))).toBe(0);
+    expect(await countCreates(h.engines.a, cancelSecond, label(2))).toBe(0);
+  });
 });

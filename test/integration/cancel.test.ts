@@ -3,6 +3,7 @@ import { countCreates } from '../support/engine-events.js';
 import { exists, startHarness, type Harness } from '../support/harness.js';
 import { services, unique } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
+import { runClient } from '../support/client-process.js';
 
 const label = (messageId: string) => [`docker-dispatch.message-id=${messageId}`];
 
@@ -141,6 +142,77 @@ describe('cancel', () => {
       expect(await creates(since, messageId)).toBe(0);
     } finally {
       await later.stop();
+    }
+  });
+});
+
+describe('cancel reaches a busy fleet', () => {
+  it('through the control queue, a worker whose every slot is taken (prefetch 1) stops its run within Time', async () => {
+    const h = await startHarness('dd-cancel-busy', ['--prefetch', '1']);
+    try {
+      const messageId = unique('busy');
+      const run = h.broker.request(
+        h.queue,
+        {
+          Dockercmd: 'run',
+          Image: h.image,
+          Cmd: ['sh', '-c', 'echo started; sleep 60'],
+          Options: { Attach: ['STDOUT'] },
+        },
+        { messageId },
+        60_000,
+      );
+      // A backlog behind it, which a cancel on the command queue would wait behind.
+      h.broker.publish(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '60'] });
+      await h.worker.waitFor(() => h.worker.stdout.includes('| started'));
+      const cancelledAt = Date.now();
+      const cancel = await runClient(['cancel', '-q', h.queue, '--time', '1', h.amqpUrl, messageId]);
+      expect(cancel.code).toBe(0);
+      const { body } = await run;
+      expect(Date.now() - cancelledAt).toBeLessThan((1 + 5) * 1000);
+      expect(body).toMatchObject({ Status: 'error', Error: { Code: 'Cancelled' }, Stdout: 'started\n' });
+      // The control queue takes cancels only.
+      const refused = await h.broker.request(`${h.queue}.control`, { Dockercmd: 'hosts' });
+      expect(refused.body).toMatchObject({ Status: 'error', Error: { Code: 'InvalidMessage' } });
+      expect(refused.body.Error!.Message).toContain(`only cancel messages may be published to ${h.queue}.control`);
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it('a cancel taken by one worker stops the run another worker carries out (the cancel stream, live)', async () => {
+    const h = await startHarness('dd-cancel-other', ['--prefetch', '1']);
+    let other: WorkerProcess | undefined;
+    try {
+      const messageId = unique('elsewhere');
+      const run = h.broker.request(
+        h.queue,
+        {
+          Dockercmd: 'run',
+          Image: h.image,
+          Cmd: ['sh', '-c', 'echo started; sleep 60'],
+          Options: { Attach: ['STDOUT'] },
+        },
+        { messageId },
+        60_000,
+      );
+      await h.worker.waitFor(() => h.worker.stdout.includes('| started'));
+      // A second worker; the first has no free slot on the command queue, so the second takes the cancel.
+      other = await WorkerProcess.start(['-q', h.queue, '--network', 'none', h.hosts, services().amqpUrl]);
+      const cancel = await h.broker.request(h.queue, {
+        Dockercmd: 'cancel',
+        MessageId: messageId,
+        Options: { Time: 1 },
+      });
+      expect(other.stdout).toMatch(/^ok cancel: stopped /m);
+      expect(h.worker.stdout).not.toMatch(/^ok cancel/m);
+      const { body } = await run;
+      expect(body).toMatchObject({ Status: 'error', Error: { Code: 'Cancelled' } });
+      expect(cancel.body.Cancelled).toEqual([{ Host: body.Host, Container: body.Container }]);
+      expect(h.worker.stderr).toContain('cancelled while in progress here: stopping it');
+    } finally {
+      await other?.stop();
+      await h.cleanup();
     }
   });
 });

@@ -150,7 +150,7 @@ export class TestBroker {
 
   /** Deletes the queues a worker on `queue` declares (and the named others): the test's own, when it is done. */
   async deleteWorkerQueues(queue: string, ...others: string[]): Promise<void> {
-    const suffixes = ['', '.replies', '.dead', '.retry', '.handover', '.cancels'];
+    const suffixes = ['', '.replies', '.dead', '.retry', '.handover', '.control', '.cancels'];
     await this.deleteQueues(...suffixes.map((suffix) => `${queue}${suffix}`), ...others);
   }
 

@@ -12,6 +12,7 @@ describe('queue arguments', () => {
       deadLetterQueue: {},
       retryQueue: { 'x-message-ttl': 5000, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'jobs' },
       handoverQueue: {},
+      controlQueue: {},
       cancelStream: { 'x-queue-type': 'stream', 'x-max-age': '24h', 'x-stream-max-segment-size-bytes': 1_000_000 },
     });
   });
@@ -49,7 +50,14 @@ describe('queue arguments', () => {
   it('gives only the command queue x-max-priority with --max-priority (the retry queue stays first in, first out)', () => {
     const args = queueArguments({ ...topology, queueType: 'classic', maxPriority: 5 });
     expect(args.queue).toEqual({ 'x-max-priority': 5 });
-    for (const key of ['replyQueue', 'deadLetterQueue', 'retryQueue', 'handoverQueue', 'cancelStream'] as const)
+    for (const key of [
+      'replyQueue',
+      'deadLetterQueue',
+      'retryQueue',
+      'handoverQueue',
+      'controlQueue',
+      'cancelStream',
+    ] as const)
       expect(args[key]).not.toHaveProperty('x-max-priority');
   });
 });
