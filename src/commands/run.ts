@@ -78,6 +78,20 @@ export const run: CommandHandler<RunMessage> = async (message, ctx) => {
   return startAndFollow(plan, ctx, engine, container);
 };
 
+/** From now until the returned release, a cancel of the job stops this container (SIGTERM, then SIGKILL after Time). */
+function stopOnCancel(container: Docker.Container, ctx: CommandContext, host: string, ref: ContainerRef): () => void {
+  return ctx.lease.whileRunning((request) =>
+    stopContainer(container, request.timeSeconds, 'cancelled', ctx, host, ref),
+  );
+}
+
+/** The result of a run not waited for, once its container runs: Cancelled if a cancel came meanwhile. */
+function notWaitedFor(ctx: CommandContext, host: string, ref: ContainerRef, release: () => void): CommandResult {
+  release();
+  if (ctx.lease.cancelled) throw cancelledWhileRunning({ Host: host, Container: ref });
+  return { Host: host, Container: ref };
+}
+
 /** Creates the run's container, unless it was cancelled before (then nothing is asked of any engine). */
 function createPlacedUnlessCancelled(message: RunMessage, ctx: CommandContext) {
   if (ctx.lease.cancelled) throw cancelledBeforeRun();
@@ -120,9 +134,7 @@ async function startAndFollow(
     }
     if (plan.waitForExit) exit = await step('wait', ref, () => registerWait(container, 'next-exit', ctx.lease.signal));
     // n.b. from here a cancel stops the container rather than aborting the start; one that came meanwhile, after it.
-    release = ctx.lease.whileRunning((request) =>
-      stopContainer(container, request.timeSeconds, 'cancelled', ctx, host, ref),
-    );
+    release = stopOnCancel(container, ctx, host, ref);
     await step('start', ref, (abortSignal) => container.start({ abortSignal }), { signal: ctx.lease.startSignal });
     const cancelled = ctx.lease.cancelled;
     if (cancelled) stopContainer(container, cancelled.timeSeconds, 'cancelled', ctx, host, ref);
@@ -134,11 +146,7 @@ async function startAndFollow(
   }
   ctx.log.debug({ host, container: ref.Name }, 'container started');
   ctx.onContainer?.(host, ref);
-  if (!exit) {
-    release();
-    if (ctx.lease.cancelled) throw cancelledWhileRunning({ Host: host, Container: ref });
-    return { Host: host, Container: ref };
-  }
+  if (!exit) return notWaitedFor(ctx, host, ref, release);
   return finish(plan, ctx, engine, container, ref, { exit: exit.exitCode, output, startedAt: Date.now(), release });
 }
 
@@ -157,14 +165,8 @@ async function follow(
   const ref = { Id: info.Id, Name: containerName(info.Name) };
   ctx.onContainer?.(host, ref);
   // n.b. a cancel stops the adopted container; a message cancelled before it came here stops it at once.
-  const release = ctx.lease.whileRunning((request) =>
-    stopContainer(container, request.timeSeconds, 'cancelled', ctx, host, ref),
-  );
-  if (!plan.waitForExit) {
-    release();
-    if (ctx.lease.cancelled) throw cancelledWhileRunning({ Host: host, Container: ref });
-    return { Host: host, Container: ref };
-  }
+  const release = stopOnCancel(container, ctx, host, ref);
+  if (!plan.waitForExit) return notWaitedFor(ctx, host, ref, release);
   let output: Promise<Captured> | undefined;
   let exit: { exitCode: Promise<number> };
   try {

@@ -132,7 +132,8 @@ export async function carryOut(
         readAttempts(delivery.attemptsHeader),
       );
       withAttempts(error?.partial ?? result, exitRetry);
-      if (exitRetry.retry && !error && !lease.cancelled) {
+      // n.b. a cancelled run has an error (Cancelled): it is never retried.
+      if (exitRetry.retry && !error) {
         const retryByExitCode = { recorded: exitRetry.recorded, retried: exitRetry.retried };
         return { messageId, dockercmd, result, error, durationMs: performance.now() - startedAt, retryByExitCode };
       }

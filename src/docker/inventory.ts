@@ -67,8 +67,8 @@ const STATE_AFTER: Readonly<Record<string, ContainerState>> = {
  */
 export class Inventory {
   private readonly byId = new Map<string, InventoryEntry>();
-  private readonly waiters = new Map<string, ((entry: InventoryEntry) => void)[]>();
-  private readonly sequenceWaiters = new Map<string, ((entry: InventoryEntry) => void)[]>();
+  /** Callers waiting for a container's entry to be ready (named, or placed in the stream), by container id. */
+  private readonly waiters = new Map<string, Set<Waiter>>();
   /** The last create event's place in the stream (see InventoryEntry.createdSeq). */
   private sequence = 0;
 
@@ -145,28 +145,43 @@ export class Inventory {
     return this.byId.get(id);
   }
 
-  /** Resolves with the entry once the engine has named the container (its create event), at once if it has. */
-  whenNamed(id: string): Promise<InventoryEntry> {
+  /**
+   * Resolves with the entry once the engine has named the container (its create event), at once if it has, or with
+   * undefined after `timeoutMs` (the caller then asks the engine).
+   */
+  whenNamed(id: string, timeoutMs: number): Promise<InventoryEntry | undefined> {
+    return this.when(id, (entry) => entry.name !== '', timeoutMs);
+  }
+
+  /**
+   * Resolves with the entry once the container's create event has come through the stream (at once if it has), or
+   * with undefined after `timeoutMs`.
+   */
+  whenSequenced(id: string, timeoutMs: number): Promise<InventoryEntry | undefined> {
+    return this.when(id, (entry) => Boolean(entry.createdSeq), timeoutMs);
+  }
+
+  /** The container's entry once `ready` holds for it (at once if it does), or undefined after `timeoutMs`. */
+  private when(
+    id: string,
+    ready: (entry: InventoryEntry) => boolean,
+    timeoutMs: number,
+  ): Promise<InventoryEntry | undefined> {
     const known = this.byId.get(id);
-    if (known && known.name !== '') return Promise.resolve(known);
-    return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
-  }
-
-  /** Gives up waiting for a container's name (the caller asks the engine instead). */
-  stopWaiting(id: string): void {
-    this.waiters.delete(id);
-  }
-
-  /** Resolves with the entry once the container's create event has come through the stream, at once if it has. */
-  whenSequenced(id: string): Promise<InventoryEntry> {
-    const known = this.byId.get(id);
-    if (known?.createdSeq) return Promise.resolve(known);
-    return new Promise((resolve) => this.sequenceWaiters.set(id, [...(this.sequenceWaiters.get(id) ?? []), resolve]));
-  }
-
-  /** Gives up waiting for a container's create event. */
-  stopWaitingForSequence(id: string): void {
-    this.sequenceWaiters.delete(id);
+    if (known && ready(known)) return Promise.resolve(known);
+    return new Promise((resolve) => {
+      const waiting = this.waiters.get(id) ?? new Set<Waiter>();
+      this.waiters.set(id, waiting);
+      const done = (entry: InventoryEntry | undefined) => {
+        clearTimeout(timer);
+        waiting.delete(waiter);
+        if (waiting.size === 0 && this.waiters.get(id) === waiting) this.waiters.delete(id);
+        resolve(entry);
+      };
+      const waiter: Waiter = { ready, done };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      waiting.add(waiter);
+    });
   }
 
   /** Containers running, or created in the last minute and about to start: what placement counts as an engine's load. */
@@ -218,17 +233,13 @@ export class Inventory {
 
   private put(entry: InventoryEntry): void {
     this.byId.set(entry.id, entry);
-    const sequenced = entry.createdSeq ? this.sequenceWaiters.get(entry.id) : undefined;
-    if (sequenced) {
-      this.sequenceWaiters.delete(entry.id);
-      for (const resolve of sequenced) resolve(entry);
-    }
-    if (entry.name === '') return;
-    const waiting = this.waiters.get(entry.id);
-    if (!waiting) return;
-    this.waiters.delete(entry.id);
-    for (const resolve of waiting) resolve(entry);
+    for (const waiter of this.waiters.get(entry.id) ?? []) if (waiter.ready(entry)) waiter.done(entry);
   }
+}
+
+interface Waiter {
+  ready: (entry: InventoryEntry) => boolean;
+  done: (entry: InventoryEntry | undefined) => void;
 }
 
 /** Running, or created in the last minute and about to start. */

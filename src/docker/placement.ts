@@ -193,15 +193,9 @@ export class Placement {
     const monitor = this.pool.monitorOf(engine);
     if (monitor?.synced) {
       const { inventory } = monitor;
-      let timer: NodeJS.Timeout | undefined;
-      const sequenced = await Promise.race([
-        inventory.whenSequenced(container.id),
-        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), CREATE_EVENT_WAIT_MS))),
-      ]);
-      clearTimeout(timer);
+      const sequenced = await inventory.whenSequenced(container.id, CREATE_EVENT_WAIT_MS);
       const before = sequenced && inventory.loadBefore(container.id);
       if (before !== undefined) return before < max;
-      inventory.stopWaitingForSequence(container.id);
     }
     return withinCapacityListed(engine, container, timeoutMs);
   }

@@ -316,14 +316,8 @@ export class EnginePool extends EventEmitter {
   async nameOf(engine: Engine, container: Docker.Container, timeoutMs: number): Promise<string> {
     const monitor = this.monitorOf(engine);
     if (monitor?.synced) {
-      let timer: NodeJS.Timeout | undefined;
-      const entry = await Promise.race([
-        monitor.inventory.whenNamed(container.id),
-        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), NAME_WAIT_MS))),
-      ]);
-      clearTimeout(timer);
+      const entry = await monitor.inventory.whenNamed(container.id, NAME_WAIT_MS);
       if (entry) return entry.name;
-      monitor.inventory.stopWaiting(container.id);
     }
     const info = checkedInspect(await container.inspect({ abortSignal: AbortSignal.timeout(timeoutMs) }), engine.id);
     return info.Name.replace(/^\//, '');

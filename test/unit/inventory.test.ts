@@ -126,10 +126,20 @@ describe('Inventory', () => {
     const inventory = new Inventory();
     inventory.noteCreated({ id: 'n', messageId: 'm', queue: 'jobs', createdNs: BigInt(Date.now()) * 1_000_000n });
     expect(inventory.load()).toBe(1);
-    const named = inventory.whenNamed('n');
+    const named = inventory.whenNamed('n', 1000);
     inventory.apply(event('create', 'n', { name: 'quirky_turing' }, Math.floor(Date.now() / 1000)));
     await expect(named).resolves.toMatchObject({ id: 'n', name: 'quirky_turing', state: 'created' });
     expect(inventory.load()).toBe(1);
+  });
+
+  it('gives up waiting for a name or a place in the stream after the deadline, and forgets the waiter', async () => {
+    const inventory = new Inventory();
+    inventory.noteCreated({ id: 'slow', messageId: 'm', queue: 'jobs', createdNs: BigInt(Date.now()) * 1_000_000n });
+    await expect(inventory.whenNamed('slow', 10)).resolves.toBeUndefined();
+    await expect(inventory.whenSequenced('slow', 10)).resolves.toBeUndefined();
+    // The event that comes later still completes the entry for whoever asks next.
+    inventory.apply(event('create', 'slow', { name: 'late' }, Math.floor(Date.now() / 1000)));
+    await expect(inventory.whenNamed('slow', 10)).resolves.toMatchObject({ name: 'late' });
   });
 
   it('finds the containers of a message on a queue, and counts a queue by state', () => {
@@ -193,13 +203,13 @@ describe('Inventory', () => {
       inventory.noteCreated({ id: 'mine', messageId: 'm', queue: 'jobs', createdNs: nowNs });
       inventory.noteCreated({ id: 'next', messageId: 'n', queue: 'jobs', createdNs: nowNs });
       expect(inventory.loadBefore('mine', nowNs)).toBeUndefined();
-      const sequenced = inventory.whenSequenced('mine');
+      const sequenced = inventory.whenSequenced('mine', 1000);
       inventory.apply(event('create', 'other'));
       inventory.apply(event('create', 'mine'));
-      expect((await sequenced).createdSeq).toBe(2);
+      expect((await sequenced)?.createdSeq).toBe(2);
       // n.b. 'next', whose event has not come, was created after 'mine' by the engine's order: it does not count.
       expect(inventory.loadBefore('mine', nowNs)).toBe(1);
-      await expect(inventory.whenSequenced('mine')).resolves.toMatchObject({ id: 'mine' });
+      await expect(inventory.whenSequenced('mine', 1000)).resolves.toMatchObject({ id: 'mine' });
     });
 
     it('a container this worker created that a resync lists before its event counts before every other until it comes', () => {
