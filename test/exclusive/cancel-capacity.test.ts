@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { countCreates } from '../support/engine-events.js';
-import { echoRun, hostsFile, startHarness, type Harness } from '../support/harness.js';
+import { watchCreates } from '../support/engine-events.js';
+import { echoRun, hostsFile, longRun, startHarness, type Harness } from '../support/harness.js';
 import { services, unique } from '../support/services.js';
 
 // MaxContainers counts every docker-dispatch container on the engine, so this runs alone (the "exclusive" project).
@@ -28,7 +28,7 @@ describe('cancel while waiting for room', () => {
     expect(full.body).toMatchObject({ Status: 'ok', Host: 'a' });
 
     const messageId = unique('waiting');
-    const since = Math.floor(Date.now() / 1000);
+    const creates = await watchCreates([h.engines.a], [`docker-dispatch.message-id=${messageId}`]);
     const waiting = h.broker.request(h.queue, echoRun(h.image), { messageId });
     const worker = h.worker;
     await worker.waitFor(() =>
@@ -40,7 +40,8 @@ describe('cancel while waiting for room', () => {
     expect(Date.now() - cancelledAt).toBeLessThan(5000);
     expect(body).toMatchObject({ Status: 'error', MessageId: messageId, Error: { Code: 'Cancelled' } });
     expect(cancel.body).toMatchObject({ Status: 'ok', Pending: true });
-    expect(await countCreates(h.engines.a, since, [`docker-dispatch.message-id=${messageId}`])).toBe(0);
+    creates.stop();
+    expect(creates.count()).toBe(0);
     expect(await h.broker.depth(h.queue)).toBe(0);
     expect(await h.broker.depth(h.deadLetterQueue)).toBe(0);
   });
@@ -55,13 +56,7 @@ describe('cancel while waiting for room', () => {
     const messageId = unique('instances');
     const run = h.broker.request(
       h.queue,
-      {
-        Dockercmd: 'run',
-        Image: h.image,
-        Instances: 2,
-        Cmd: ['sh', '-c', 'echo up; sleep 60'],
-        Options: { Attach: ['STDOUT'], Remove: true },
-      },
+      { ...longRun(h.image, { Remove: true }, 'up'), Instances: 2 },
       { messageId },
       60_000,
     );
@@ -71,17 +66,16 @@ describe('cancel while waiting for room', () => {
       worker.stderr.includes('every eligible engine is at its MaxContainers: waiting for room'),
     );
     // n.b. the two instances were placed at once: the second was created, found over capacity and removed, and waits.
-    // Events are counted by the second, so the cancel is made at the start of a second after all that.
-    const cancelSecond = Math.ceil(Date.now() / 1000);
-    await new Promise((resolve) => setTimeout(resolve, cancelSecond * 1000 - Date.now() + 50));
+    // From the cancel on, the engine's creates are followed live.
+    const label = (n: number) => [`docker-dispatch.message-id=${messageId}-${n}`];
+    const creates = [await watchCreates([h.engines.a], label(1)), await watchCreates([h.engines.a], label(2))];
     const cancel = await h.broker.request(h.queue, { Dockercmd: 'cancel', MessageId: messageId, Options: { Time: 0 } });
     expect(cancel.body.Cancelled).toHaveLength(1);
     const { body } = await run;
     expect(body).toMatchObject({ Status: 'error', Error: { Code: 'Cancelled' } });
     // The room the stopped instance left is not taken: nothing of the message is created after the cancel.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const label = (n: number) => [`docker-dispatch.message-id=${messageId}-${n}`];
-    expect(await countCreates(h.engines.a, cancelSecond, label(1))).toBe(0);
-    expect(await countCreates(h.engines.a, cancelSecond, label(2))).toBe(0);
+    creates.forEach((w) => w.stop());
+    expect(creates.map((w) => w.count())).toEqual([0, 0]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countCreates } from '../support/engine-events.js';
-import { exists, startHarness, type Harness } from '../support/harness.js';
+import { watchCreates } from '../support/engine-events.js';
+import { exists, longRun, startHarness, type Harness } from '../support/harness.js';
 import { services, unique } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
 import { runClient } from '../support/client-process.js';
@@ -15,21 +15,15 @@ describe('cancel', () => {
   afterAll(async () => {
     await h?.cleanup();
   });
-  const creates = async (since: number, messageId: string) =>
-    (await countCreates(h.engines.a, since, label(messageId))) +
-    (await countCreates(h.engines.b, since, label(messageId)));
+  /** Counts, from now on and live (none can be missed), the containers created for a message on either engine. */
+  const watch = (messageId: string) => watchCreates([h.engines.a, h.engines.b], label(messageId));
 
   it('stops a running run: its reply is Cancelled with its exit code and output, its container removed', async () => {
     const messageId = unique('running');
     const run = h.broker.request(
       h.queue,
-      {
-        Dockercmd: 'run',
-        Image: h.image,
-        // n.b. sh as PID 1 ignores SIGTERM: the cancel's Time decides when it is killed.
-        Cmd: ['sh', '-c', 'echo started; sleep 60'],
-        Options: { Attach: ['STDOUT'], Remove: true },
-      },
+      // n.b. sh as PID 1 ignores SIGTERM: the cancel's Time decides when it is killed.
+      longRun(h.image, { Remove: true }),
       { messageId },
       60_000,
     );
@@ -63,7 +57,8 @@ describe('cancel', () => {
 
   it('a message cancelled before it is published is answered Cancelled, and no container is created', async () => {
     const messageId = unique('early');
-    const since = Math.floor(Date.now() / 1000);
+    const correlationId = unique('early-corr');
+    const [creates, corrCreates] = [await watch(messageId), await watch(correlationId)];
     const cancel = await h.broker.request(h.queue, { Dockercmd: 'cancel', MessageId: messageId });
     expect(cancel.body).toMatchObject({ Status: 'ok', Pending: true });
     const { body } = await h.broker.request(
@@ -73,9 +68,7 @@ describe('cancel', () => {
     );
     expect(body).toMatchObject({ Status: 'error', MessageId: messageId, Error: { Code: 'Cancelled' } });
     expect(body.Error!.Message).toContain('nothing was created');
-    expect(await creates(since, messageId)).toBe(0);
     // By correlation id alone (no message_id) as well: a message's identity is its message_id, else its correlation_id.
-    const correlationId = unique('early-corr');
     await h.broker.request(h.queue, { Dockercmd: 'cancel', MessageId: correlationId });
     const other = await h.broker.request(
       h.queue,
@@ -83,20 +76,15 @@ describe('cancel', () => {
       { correlationId },
     );
     expect(other.body).toMatchObject({ Status: 'error', Error: { Code: 'Cancelled' } });
-    expect(await creates(since, correlationId)).toBe(0);
+    [creates, corrCreates].forEach((w) => w.stop());
+    expect([creates.count(), corrCreates.count()]).toEqual([0, 0]);
   });
 
   it('cancels every instance of an Instances run', async () => {
     const messageId = unique('instances');
     const run = h.broker.request(
       h.queue,
-      {
-        Dockercmd: 'run',
-        Image: h.image,
-        Instances: 2,
-        Cmd: ['sh', '-c', 'echo up; sleep 60'],
-        Options: { Attach: ['STDOUT'], Remove: true },
-      },
+      { ...longRun(h.image, { Remove: true }, 'up'), Instances: 2 },
       { messageId },
       60_000,
     );
@@ -125,7 +113,7 @@ describe('cancel', () => {
 
   it('a worker started after the cancel refuses the message too (the cancel stream is read from 24 hours back)', async () => {
     const messageId = unique('later');
-    const since = Math.floor(Date.now() / 1000);
+    const creates = await watch(messageId);
     const cancel = await h.broker.request(h.queue, { Dockercmd: 'cancel', MessageId: messageId });
     expect(cancel.body).toMatchObject({ Pending: true });
     // Only a worker that was not running at the time of the cancel takes the run.
@@ -139,8 +127,9 @@ describe('cancel', () => {
         { messageId },
       );
       expect(body).toMatchObject({ Status: 'error', Error: { Code: 'Cancelled' } });
-      expect(await creates(since, messageId)).toBe(0);
+      expect(creates.count()).toBe(0);
     } finally {
+      creates.stop();
       await later.stop();
     }
   });
@@ -151,17 +140,7 @@ describe('cancel reaches a busy fleet', () => {
     const h = await startHarness('dd-cancel-busy', ['--prefetch', '1']);
     try {
       const messageId = unique('busy');
-      const run = h.broker.request(
-        h.queue,
-        {
-          Dockercmd: 'run',
-          Image: h.image,
-          Cmd: ['sh', '-c', 'echo started; sleep 60'],
-          Options: { Attach: ['STDOUT'] },
-        },
-        { messageId },
-        60_000,
-      );
+      const run = h.broker.request(h.queue, longRun(h.image), { messageId }, 60_000);
       // A backlog behind it, which a cancel on the command queue would wait behind.
       h.broker.publish(h.queue, { Dockercmd: 'run', Image: h.image, Cmd: ['sleep', '60'] });
       await h.worker.waitFor(() => h.worker.stdout.includes('| started'));
@@ -185,17 +164,7 @@ describe('cancel reaches a busy fleet', () => {
     let other: WorkerProcess | undefined;
     try {
       const messageId = unique('elsewhere');
-      const run = h.broker.request(
-        h.queue,
-        {
-          Dockercmd: 'run',
-          Image: h.image,
-          Cmd: ['sh', '-c', 'echo started; sleep 60'],
-          Options: { Attach: ['STDOUT'] },
-        },
-        { messageId },
-        60_000,
-      );
+      const run = h.broker.request(h.queue, longRun(h.image), { messageId }, 60_000);
       await h.worker.waitFor(() => h.worker.stdout.includes('| started'));
       // A second worker; the first has no free slot on the command queue, so the second takes the cancel.
       other = await WorkerProcess.start(['-q', h.queue, '--network', 'none', h.hosts, services().amqpUrl]);

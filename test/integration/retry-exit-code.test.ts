@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClient } from '../support/client-process.js';
-import { countCreates } from '../support/engine-events.js';
+import { watchCreates } from '../support/engine-events.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { services, unique } from '../support/services.js';
 import { WorkerProcess } from '../support/worker-process.js';
@@ -16,9 +16,9 @@ describe('retry by exit code (Options.Retry)', () => {
   afterAll(async () => {
     await h?.cleanup();
   });
-  const creates = async (since: number, messageId: string) =>
-    (await countCreates(h.engines.a, since, [`docker-dispatch.message-id=${messageId}`])) +
-    (await countCreates(h.engines.b, since, [`docker-dispatch.message-id=${messageId}`]));
+  /** Counts, from now on and live, the containers created for a message on either engine. */
+  const watch = (messageId: string) =>
+    watchCreates([h.engines.a, h.engines.b], [`docker-dispatch.message-id=${messageId}`]);
   const run = (cmd: string, retry: object, options: object = {}) => ({
     Dockercmd: 'run',
     Image: h.image,
@@ -28,7 +28,7 @@ describe('retry by exit code (Options.Retry)', () => {
 
   it('a job failing with a listed code on attempt 1 succeeds on attempt 2: one reply, two attempts, two containers', async () => {
     const messageId = unique('flaky');
-    const since = Math.floor(Date.now() / 1000);
+    const creates = await watch(messageId);
     const correlationId = unique('corr');
     const request = run(flaky, { ExitCodes: [75], Max: 3 });
     const { body } = await h.broker.request(h.queue, request, { messageId, correlationId });
@@ -37,7 +37,8 @@ describe('retry by exit code (Options.Retry)', () => {
     // Without Remove each attempt's container is kept, and named in the reply; the last is the reply's own.
     expect(body.Attempts![1]!.Container).toEqual(body.Container);
     expect(body.Attempts![0]!.Container.Id).not.toBe(body.Container!.Id);
-    expect(await creates(since, messageId)).toBe(2);
+    creates.stop();
+    expect(creates.count()).toBe(2);
     expect(await h.broker.depth(h.deadLetterQueue)).toBe(0);
     // The caller heard of the retried attempt before the reply.
     expect(h.broker.attempts.get(correlationId)).toEqual([{ MessageId: messageId, Attempt: 1, ...body.Attempts![0]! }]);
@@ -52,7 +53,7 @@ describe('retry by exit code (Options.Retry)', () => {
 
   it('after Max retries the run is answered with the last exit code, every attempt listed', async () => {
     const messageId = unique('always');
-    const since = Math.floor(Date.now() / 1000);
+    const creates = await watch(messageId);
     const { body } = await h.broker.request(
       h.queue,
       run('echo try $DOCKER_DISPATCH_ATTEMPT; exit 75', { ExitCodes: [75], Max: 1 }, { Remove: true }),
@@ -60,12 +61,13 @@ describe('retry by exit code (Options.Retry)', () => {
     );
     expect(body).toMatchObject({ Status: 'ok', ExitCode: 75, Stdout: 'try 2\n' });
     expect(body.Attempts!.map((a) => a.ExitCode)).toEqual([75, 75]);
-    expect(await creates(since, messageId)).toBe(2);
+    creates.stop();
+    expect(creates.count()).toBe(2);
   });
 
   it('retries a listed instance alone; the other keeps its result', async () => {
     const messageId = unique('instances');
-    const since = Math.floor(Date.now() / 1000);
+    const creates = [await watch(`${messageId}-1`), await watch(`${messageId}-2`)];
     const { body } = await h.broker.request(
       h.queue,
       {
@@ -84,8 +86,8 @@ describe('retry by exit code (Options.Retry)', () => {
       [0, 'second\n'],
     ]);
     expect(body.Containers!.map((c) => c.Attempts!.map((a) => a.ExitCode))).toEqual([[75, 0], [0]]);
-    expect(await creates(since, `${messageId}-1`)).toBe(2);
-    expect(await creates(since, `${messageId}-2`)).toBe(1);
+    creates.forEach((w) => w.stop());
+    expect(creates.map((w) => w.count())).toEqual([2, 1]);
   });
 
   it('send prints each attempt retried, then the result', async () => {
@@ -104,7 +106,8 @@ describe('retry by exit code, and a worker that dies', () => {
     let second: WorkerProcess | undefined;
     try {
       const messageId = unique('kill');
-      const since = Math.floor(Date.now() / 1000);
+      const label = [`docker-dispatch.message-id=${messageId}`];
+      const creates = await watchCreates([h.engines.a, h.engines.b], label);
       const reply = h.broker.request(
         h.queue,
         {
@@ -123,8 +126,8 @@ describe('retry by exit code, and a worker that dies', () => {
       expect(body).toMatchObject({ Status: 'ok', ExitCode: 0, Stdout: 'attempt 2\n' });
       expect(body.Attempts!.map((a) => a.ExitCode)).toEqual([75, 0]);
       expect(second.stderr).toContain('adopting the container of an earlier attempt');
-      const label = [`docker-dispatch.message-id=${messageId}`];
-      expect((await countCreates(h.engines.a, since, label)) + (await countCreates(h.engines.b, since, label))).toBe(2);
+      creates.stop();
+      expect(creates.count()).toBe(2);
     } finally {
       await second?.stop();
       await h.cleanup();

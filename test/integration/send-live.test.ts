@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClient, startClient } from '../support/client-process.js';
-import { exists, startHarness, type Harness } from '../support/harness.js';
+import { exists, longRun, startHarness, type Harness } from '../support/harness.js';
 import { unique } from '../support/services.js';
 
 describe('send and cancel on the command line: live output, Ctrl-C', () => {
@@ -51,12 +51,7 @@ describe('send and cancel on the command line: live output, Ctrl-C', () => {
 
   it('Ctrl-C while waiting cancels the run, prints its Cancelled reply and exits 130', async () => {
     const name = unique('interrupted');
-    const message = {
-      Dockercmd: 'run',
-      Image: h.image,
-      Cmd: ['sh', '-c', 'echo started; sleep 60'],
-      Options: { Name: name, Attach: ['STDOUT'], Remove: true },
-    };
+    const message = longRun(h.image, { Name: name, Remove: true });
     const client = startClient(['send', '-q', h.queue, h.amqpUrl, JSON.stringify(message)]);
     await client.waitFor(() => client.stdout.includes(`${name} | started`));
     client.child.kill('SIGINT');
@@ -69,12 +64,7 @@ describe('send and cancel on the command line: live output, Ctrl-C', () => {
 
   it('a second Ctrl-C stops waiting at once (exit 130)', async () => {
     const name = unique('impatient');
-    const message = {
-      Dockercmd: 'run',
-      Image: h.image,
-      Cmd: ['sh', '-c', 'echo started; sleep 60'],
-      Options: { Name: name, Attach: ['STDOUT'], Remove: true },
-    };
+    const message = longRun(h.image, { Name: name, Remove: true });
     const client = startClient(['send', '-q', h.queue, h.amqpUrl, JSON.stringify(message)]);
     await client.waitFor(() => client.stdout.includes(`${name} | started`));
     client.child.kill('SIGINT');

@@ -85,6 +85,16 @@ export function hostsFile(entries: Record<string, unknown>[]): string {
   return path;
 }
 
+/** A run that prints `<first>` and then sleeps a minute (to be cancelled or stopped), attached, with extra options. */
+export function longRun(image: string, options: Record<string, unknown> = {}, first = 'started') {
+  return {
+    Dockercmd: 'run',
+    Image: image,
+    Cmd: ['sh', '-c', `echo ${first}; sleep 60`],
+    Options: { Attach: ['STDOUT'], ...options },
+  };
+}
+
 /** A quick attached, removed run of `echo hi`, with extra options. */
 export function echoRun(image: string, options: Record<string, unknown> = {}) {
   return {
