@@ -1,6 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
+import { inspect } from 'node:util';
 import Modem from 'docker-modem';
 import type Docker from 'dockerode';
 import { DispatchError } from '../errors.js';
@@ -13,13 +14,21 @@ const require = createRequire(import.meta.url);
 // requests go through Node's own http and https instead.
 // n.b. and docker-modem waits forever for the end of an answer whose connection closes half-way (an engine that dies
 // mid-response): it listens for the request's errors, not the response's. Such a close is made the request's error.
+// n.b. a call's abort signal does not reach docker-modem (see guardPaths): it hands the signal to Node on the request
+// and again on the answer, each with stream.addAbortSignal, whose end-of-stream listeners and the dump below cost the
+// worker a share of its CPU per run. The request is destroyed on abort here instead, with the AbortError Node's own
+// `signal` option gives. docker-modem makes its request synchronously inside buildRequest, which sets this.
+let buildingSignal: AbortSignal | undefined;
 const modemHttp = require('docker-modem/lib/http') as Record<'http' | 'https', { request: unknown }>;
 for (const [name, native] of [
   ['http', http],
   ['https', https],
 ] as const) {
   modemHttp[name].request = (options: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) => {
+    const signal = buildingSignal;
+    buildingSignal = undefined;
     const request = native.request(options, callback);
+    if (signal) abortWith(request, signal);
     request.on('response', (response) => {
       response.on('close', () => {
         if (!response.complete)
@@ -34,6 +43,26 @@ for (const [name, native] of [
     return request;
   };
 }
+
+/** Destroys `request` with an AbortError (as Node's `signal` request option does) when `signal` aborts first. */
+function abortWith(request: http.ClientRequest, signal: AbortSignal): void {
+  const abort = () =>
+    request.destroy(
+      Object.assign(new Error('The operation was aborted', { cause: signal.reason as unknown }), {
+        name: 'AbortError',
+        code: 'ABORT_ERR',
+      }),
+    );
+  if (signal.aborted) {
+    abort();
+    return;
+  }
+  signal.addEventListener('abort', abort, { once: true });
+  request.once('close', () => signal.removeEventListener('abort', abort));
+}
+
+/** What docker-modem's request dump (util.inspect of every request's options, debug on or off) shows instead. */
+const inspectRequestOptions = () => '[request options]';
 
 /** A container name (Docker's grammar, a leading slash allowed), full id or id prefix. */
 const CONTAINER_REFERENCE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]{0,255}$/;
@@ -50,6 +79,12 @@ interface Cancellable {
   abortSignal?: AbortSignal;
 }
 
+/** A dial's options once its abort signal is kept from docker-modem (see buildingSignal). */
+interface SignalHolder {
+  abortSignal?: AbortSignal;
+  cancelSignal?: AbortSignal;
+}
+
 /**
  * The part of dockerode's Docker class the worker uses, with the same requests, answers and errors as dockerode's
  * (the method bodies follow dockerode 4's lib/docker.js), so containers and images are dockerode's own objects.
@@ -61,6 +96,7 @@ export class DockerClient {
     this.modem = new Modem(options);
     // n.b. dockerode's Container and Image make their promises with the modem's Promise, which dockerode sets.
     (this.modem as Modem & { Promise: PromiseConstructor }).Promise = Promise;
+    lightenRequests(this.modem);
     guardPaths(this.modem);
   }
 
@@ -192,6 +228,34 @@ function guardPaths(modem: Modem): void {
       return;
     }
     dial(options, callback);
+  };
+}
+
+/**
+ * Keeps a call's abort signal from docker-modem, which the request then takes from buildingSignal, and turns
+ * docker-modem's dump of each request into a word.
+ */
+function lightenRequests(modem: Modem): void {
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options: Modem.DialOptions & SignalHolder, callback) => {
+    if (options.abortSignal) {
+      options.cancelSignal = options.abortSignal;
+      delete options.abortSignal;
+    }
+    dial(options, callback);
+  };
+  // n.b. buildRequest is docker-modem's, undeclared in its types: (request options, the dial's options, body, callback).
+  type BuildRequest = (options: object, context: SignalHolder, ...rest: unknown[]) => void;
+  const internal = modem as unknown as { buildRequest: BuildRequest };
+  const buildRequest = internal.buildRequest.bind(modem);
+  internal.buildRequest = (options, context, ...rest) => {
+    Object.defineProperty(options, inspect.custom, { value: inspectRequestOptions });
+    buildingSignal = context.cancelSignal;
+    try {
+      buildRequest(options, context, ...rest);
+    } finally {
+      buildingSignal = undefined;
+    }
   };
 }
 

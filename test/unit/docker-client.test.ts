@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer } from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -169,6 +170,65 @@ describe('DockerClient: an engine that stops in the middle of its answer', () =>
       expect(classifyDockerError(failure, 'inspect', 'a').code).toBe('DockerUnavailable');
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe("DockerClient: a call's abort signal", () => {
+  /** An engine that answers `/_ping` at once and holds every other request: its headers, or its body, never come. */
+  async function holdingEngine(holdBody: boolean) {
+    const socket = scratchPath(`dd-hold-${process.pid}-${Date.now()}-${holdBody}.sock`);
+    const closed: string[] = [];
+    const server = createServer((req, res) => {
+      req.socket.on('close', () => closed.push(req.url ?? ''));
+      if (req.url?.endsWith('/_ping')) return void res.end('OK');
+      if (holdBody) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
+        res.write('{"Id":"');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    return { socket, closed, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it.each([
+    ['before the answer', false],
+    ['in the middle of the answer', true],
+  ])('ends the request %s with an AbortError carrying the reason, and closes its connection', async (_, holdBody) => {
+    const engine = await holdingEngine(holdBody);
+    try {
+      const controller = new AbortController();
+      const call = new DockerClient({ socketPath: engine.socket })
+        .getContainer('web')
+        .inspect({ abortSignal: controller.signal })
+        .catch((err: unknown) => err);
+      await sleep(100);
+      const reason = new DOMException('no answer within 1 s', 'TimeoutError');
+      controller.abort(reason);
+      const failure = await call;
+      expect(failure).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason });
+      expect(classifyDockerError(failure, 'inspect', 'a').message).toBe(
+        'engine a unreachable during inspect: ABORT_ERR',
+      );
+      await expect.poll(() => engine.closed).toContain('/containers/web/json');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('fails a call whose signal is aborted already without an answer, and leaves no listener on a signal it used', async () => {
+    const engine = await holdingEngine(false);
+    try {
+      const client = new DockerClient({ socketPath: engine.socket });
+      const reason = new Error('handed over');
+      await expect(
+        client.getContainer('web').inspect({ abortSignal: AbortSignal.abort(reason) }),
+      ).rejects.toMatchObject({ name: 'AbortError', cause: reason });
+      const kept = new AbortController();
+      for (let i = 0; i < 3; i++) await client.ping({ abortSignal: kept.signal });
+      expect(getEventListeners(kept.signal, 'abort')).toHaveLength(0);
+    } finally {
+      await engine.close();
     }
   });
 });
