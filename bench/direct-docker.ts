@@ -43,14 +43,18 @@ export function createBody(spec: ContainerSpec): Docker.ContainerCreateOptions {
  * → wait for the next exit, registered before start → start → the exit and the end of the output → remove.
  * The same sequence of Engine API calls as the worker's attached run with Remove.
  */
-export function runAttachedAndRemove(
-  engine: BenchEngine,
-  spec: ContainerSpec,
-): Promise<{ exitCode: number; stdout: string }> {
+export function runAttachedAndRemove(engine: BenchEngine, spec: ContainerSpec): Promise<AttachedRun> {
   return withDeadline(engine, attachedRun(engine, spec));
 }
 
-async function attachedRun(engine: BenchEngine, spec: ContainerSpec): Promise<{ exitCode: number; stdout: string }> {
+/** What an attached run with Remove gives: the container it was, its exit code and its stdout. */
+export interface AttachedRun {
+  id: string;
+  exitCode: number;
+  stdout: string;
+}
+
+async function attachedRun(engine: BenchEngine, spec: ContainerSpec): Promise<AttachedRun> {
   const container = await engine.docker.createContainer(createBody({ ...spec, attach: true }));
   const stream = await container.attach({ stream: true, stdout: true, stderr: true });
   const output = collect(container, stream);
@@ -58,7 +62,7 @@ async function attachedRun(engine: BenchEngine, spec: ContainerSpec): Promise<{ 
   await container.start();
   const [code, stdout] = await Promise.all([exitCode, output]);
   await container.remove({ v: true });
-  return { exitCode: code, stdout };
+  return { id: container.id, exitCode: code, stdout };
 }
 
 /** create + start, as the worker does for a run without Attach or Remove (it replies once the container started). */

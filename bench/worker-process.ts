@@ -2,13 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { processCpuMs } from './proc-cpu.js';
 
 const BIN = fileURLToPath(new URL('../bin/docker-dispatch', import.meta.url));
 const GC_HOOK = fileURLToPath(new URL('./gc-on-signal.mjs', import.meta.url));
 /** Marker of the line gc-on-signal.mjs writes on stderr after a forced collection. */
 const MEMORY_MARK = 'docker-dispatch-bench memory ';
-/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on every Linux we run on). */
-const USER_HZ = 100;
 
 export interface WorkerOptions {
   /** The worker's own arguments, as a user passes them to bin/docker-dispatch. */
@@ -91,10 +90,7 @@ export class BenchWorker {
 
   /** CPU time (user + system, all threads) the worker has used so far, in milliseconds, from /proc/<pid>/stat. */
   cpuMs(): number {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    // n.b. the command name (field 2) may contain spaces; the fields after its closing parenthesis are fixed.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+    return processCpuMs(this.pid);
   }
 
   /** Forces a full collection in the worker (needs gcHook) and returns its heap figures afterwards. */

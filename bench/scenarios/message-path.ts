@@ -1,5 +1,5 @@
 import type { BenchClient } from '../amqp-client.js';
-import { EchoProcess } from '../baseline/echo-process.js';
+import { BaselineProcess } from '../baseline/baseline-process.js';
 import { type BenchContext, settle, startWorker } from '../context.js';
 import { INVALID_MESSAGE, stopMissingMessage } from '../messages.js';
 import { costRatio, type Row } from '../report.js';
@@ -31,21 +31,21 @@ async function atPrefetch(ctx: BenchContext, prefetch: number): Promise<{ rows: 
   const echoQueue = `bench-${runId}-echo-${prefetch}`;
   const locateQueue = `bench-${runId}-echo-locate-${prefetch}`;
   const echoQueues = [echoQueue, `${echoQueue}.dead`, locateQueue, `${locateQueue}.dead`];
-  const echoes: EchoProcess[] = [];
+  const echoes: BaselineProcess[] = [];
   const stopEchoes = async () => {
     for (const echo of echoes.splice(0)) await echo.stop();
     await client.deleteQueues(echoQueues);
   };
   cleanups.add('AMQP baselines', stopEchoes);
   try {
-    echoes.push(await EchoProcess.start(services.amqpUrl, echoQueue, prefetch));
+    echoes.push(await BaselineProcess.start('amqp-echo', [services.amqpUrl, echoQueue, String(prefetch)]));
     echoes.push(
-      await EchoProcess.start(
+      await BaselineProcess.start('amqp-echo', [
         services.amqpUrl,
         locateQueue,
-        prefetch,
-        services.engines.map((e) => e.address),
-      ),
+        String(prefetch),
+        ...services.engines.map((e) => e.address),
+      ]),
     );
     const kinds = [
       {
