@@ -88,7 +88,7 @@ export class BenchWorker {
     return Number(kb) * 1024;
   }
 
-  /** CPU time (user + system, all threads) the worker has used so far, in milliseconds, from /proc/<pid>/stat. */
+  /** CPU time (user + system, all threads) the worker has used so far, in milliseconds (see processCpuMs). */
   cpuMs(): number {
     return processCpuMs(this.pid);
   }

@@ -40,7 +40,7 @@ interface Where {
  * until the last reply (the last remove). R rounds, alternating which side goes first; containers are removed between
  * measurements, untimed.
  *
- * CPU per run, of every batch of a kind together: the worker's process CPU (/proc/<pid>/stat, all threads) from its
+ * CPU per run, of every batch of a kind together: the worker's process CPU (all threads, /proc/<pid>/task/<tid>/schedstat) from its
  * first publish until the batch is cleaned up and the machine settled (so the engine events its inventory follows
  * count), ÷ runs; the direct client's process.cpuUsage() over its calls only, ÷ runs. A third side, the floor: the
  * bare dispatcher, fed the same messages as the worker and measured the same way, in the same rounds. What it costs
@@ -122,7 +122,7 @@ export async function throughput(ctx: BenchContext): Promise<{ rows: Row[]; raw:
       const batches = `${what}, K=${options.concurrency}, ${runsPerRound} runs a round`;
       const total = (name: string, side: Side) => `${name} ${sum(cpu[side]).toFixed(0)} ms`;
       const totals = (a: [string, Side], b: [string, Side]) =>
-        `total over ${options.rounds * runsPerRound} runs: ${total(...a)}, ${total(...b)} (/proc ticks of 10 ms)`;
+        `total over ${options.rounds * runsPerRound} runs: ${total(...a)}, ${total(...b)} (threads' time on a CPU, /proc schedstat)`;
       const byRound = (a: Side, b: Side) => cpu[a].map((c, i) => c / cpu[b][i]!);
       cpuRows.push(
         {
