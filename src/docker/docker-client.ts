@@ -2,11 +2,24 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
-import Modem from 'docker-modem';
+import type Modem from 'docker-modem';
 import type Docker from 'dockerode';
 import { DispatchError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
+
+// n.b. docker-modem loads its ssh:// transport, and with it ssh2 (about 9 MB of resident memory), whatever the
+// address. The worker takes no ssh:// engine (address.ts): the transport is never loaded, and this stands in for it.
+const sshTransport = require.resolve('docker-modem/lib/ssh');
+require.cache[sshTransport] ??= {
+  id: sshTransport,
+  filename: sshTransport,
+  loaded: true,
+  exports: () => {
+    throw new Error('ssh:// engines are not supported: use unix://, tcp://, http:// or https://');
+  },
+} as unknown as NodeJS.Module;
+const ModemClass = require('docker-modem') as typeof Modem;
 
 // n.b. docker-modem sends its requests through lib/http.js, a fork of follow-redirects 0.0.x: it follows an engine's
 // 3xx, even from a unix socket to whatever host and port the Location header names, and the redirected request's
@@ -93,7 +106,7 @@ export class DockerClient {
   readonly modem: Modem;
 
   constructor(options: Docker.DockerOptions) {
-    this.modem = new Modem(options);
+    this.modem = new ModemClass(options);
     // n.b. dockerode's Container and Image make their promises with the modem's Promise, which dockerode sets.
     (this.modem as Modem & { Promise: PromiseConstructor }).Promise = Promise;
     lightenRequests(this.modem);

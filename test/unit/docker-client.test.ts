@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { createServer } from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { classifyDockerError } from '../../src/docker/classify.js';
 import { createdNanos, DockerClient, parseRepositoryTag } from '../../src/docker/docker-client.js';
@@ -230,5 +233,27 @@ describe("DockerClient: a call's abort signal", () => {
     } finally {
       await engine.close();
     }
+  });
+});
+
+describe('DockerClient: without ssh', () => {
+  it('never loads ssh2 (docker-modem would, for any address), and refuses an ssh engine in words', async () => {
+    const script = [
+      "import { createRequire } from 'node:module';",
+      "const { DockerClient } = await import('./src/docker/docker-client.ts');",
+      'const loaded = Object.keys(createRequire(import.meta.url).cache).filter((p) => p.includes("/node_modules/"));',
+      "const refusal = await new DockerClient({ protocol: 'ssh', host: '127.0.0.1', port: 22 }).ping().catch((e) => e.message);",
+      'console.log(JSON.stringify({ modem: loaded.some((p) => p.includes("/docker-modem/")), ssh2: loaded.some((p) => p.includes("/ssh2/")), refusal }));',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)) },
+    );
+    expect(JSON.parse(stdout)).toEqual({
+      modem: true,
+      ssh2: false,
+      refusal: 'ssh:// engines are not supported: use unix://, tcp://, http:// or https://',
+    });
   });
 });
