@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { withTimeout } from '../deadline.js';
 import { classifyDockerError } from '../docker/classify.js';
 import { DispatchError } from '../errors.js';
 import type { CommandContext, CommandResult } from './context.js';
@@ -82,7 +83,7 @@ async function tryRemove(
   ref: ContainerRef,
 ): Promise<DispatchError | undefined> {
   try {
-    await container.remove({ force, v: true, abortSignal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+    await withTimeout(ctx.requestTimeoutMs, (abortSignal) => container.remove({ force, v: true, abortSignal }));
     return undefined;
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;

@@ -1,3 +1,5 @@
+import { withTimeout } from '../deadline.js';
+
 /** Thrown into a job that was handed over: its work stops, and whoever takes the copy carries it on. */
 export class HandedOverError extends Error {
   override readonly name = 'HandedOverError';
@@ -104,28 +106,11 @@ export class Lease {
   }
 }
 
-/**
- * Runs one short Engine API call with a deadline that also ends when the job is handed over or cancelled. n.b. one
- * timer, cleared once the call has settled: AbortSignal.any over AbortSignal.timeout cost the worker a share of its
- * CPU per run (their timer outlives the call, and any() keeps weak references).
- */
-export async function withDeadline<T>(
+/** Runs one short Engine API call with a deadline that also ends when the job is handed over or cancelled. */
+export function withDeadline<T>(
   lease: { readonly signal: AbortSignal },
   timeoutMs: number,
   call: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(lease.signal.reason);
-  if (lease.signal.aborted) onAbort();
-  else lease.signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(
-    () => controller.abort(new DOMException(`no answer within ${timeoutMs / 1000} s`, 'TimeoutError')),
-    timeoutMs,
-  );
-  try {
-    return await call(controller.signal);
-  } finally {
-    clearTimeout(timer);
-    lease.signal.removeEventListener('abort', onAbort);
-  }
+  return withTimeout(timeoutMs, call, lease.signal);
 }

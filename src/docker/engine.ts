@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type Docker from 'dockerode';
+import { withTimeout } from '../deadline.js';
 import { readTlsFiles, type TlsFiles } from '../tls.js';
 import type { EngineAddress, EngineSpec } from './address.js';
 import { DockerClient } from './docker-client.js';
@@ -29,11 +30,9 @@ export class Engine {
 
   /** Resolves when the engine answers `/_ping` within `timeoutMs`, with its clock (the Date header) when it sent one. */
   async ping(timeoutMs: number): Promise<{ date: number | undefined }> {
-    const response = await this.docker.raw({
-      path: '/_ping',
-      method: 'GET',
-      abortSignal: AbortSignal.timeout(timeoutMs),
-    });
+    const response = await withTimeout(timeoutMs, (abortSignal) =>
+      this.docker.raw({ path: '/_ping', method: 'GET', abortSignal }),
+    );
     response.resume();
     const date = Date.parse(response.headers.date ?? '');
     return { date: Number.isNaN(date) ? undefined : date };
@@ -41,7 +40,7 @@ export class Engine {
 
   /** Vendor and versions, from `/version`: Podman names its component "Podman Engine". */
   async describe(timeoutMs: number): Promise<EngineVersion> {
-    const answer = await this.docker.version({ abortSignal: AbortSignal.timeout(timeoutMs) });
+    const answer = await withTimeout(timeoutMs, (abortSignal) => this.docker.version({ abortSignal }));
     const components = (answer as { Components?: { Name?: string }[] | null }).Components ?? [];
     const vendor = components.some((c) => /podman/i.test(c.Name ?? '')) ? 'podman' : 'docker';
     return { vendor, version: answer.Version, apiVersion: answer.ApiVersion };
