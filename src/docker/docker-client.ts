@@ -27,7 +27,7 @@ const ModemClass = require('docker-modem') as typeof Modem;
 // requests go through Node's own http and https instead.
 // n.b. and docker-modem waits forever for the end of an answer whose connection closes half-way (an engine that dies
 // mid-response): it listens for the request's errors, not the response's. Such a close is made the request's error.
-// n.b. a call's abort signal does not reach docker-modem (see guardPaths): it hands the signal to Node on the request
+// n.b. a call's abort signal does not reach docker-modem (see lightenRequests): it hands the signal to Node on the request
 // and again on the answer, each with stream.addAbortSignal, whose end-of-stream listeners and the dump below cost the
 // worker a share of its CPU per run. The request is destroyed on abort here instead, with the AbortError Node's own
 // `signal` option gives. docker-modem makes its request synchronously inside buildRequest, which sets this.
