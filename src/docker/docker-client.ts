@@ -27,10 +27,10 @@ const ModemClass = require('docker-modem') as typeof Modem;
 // requests go through Node's own http and https instead.
 // n.b. and docker-modem waits forever for the end of an answer whose connection closes half-way (an engine that dies
 // mid-response): it listens for the request's errors, not the response's. Such a close is made the request's error.
-// n.b. a call's abort signal does not reach docker-modem (see lightenRequests): it hands the signal to Node on the request
-// and again on the answer, each with stream.addAbortSignal, whose end-of-stream listeners and the dump below cost the
-// worker a share of its CPU per run. The request is destroyed on abort here instead, with the AbortError Node's own
-// `signal` option gives. docker-modem makes its request synchronously inside buildRequest, which sets this.
+// n.b. a call's abort signal does not reach docker-modem (see lightenRequests): it hands the signal to Node on the
+// request and again on the answer, each with stream.addAbortSignal, whose end-of-stream listeners and the dump below
+// cost the worker a share of its CPU per run. The request is destroyed on abort here instead, with the AbortError
+// Node's own `signal` option gives. docker-modem makes its request synchronously inside buildRequest, which sets this.
 let buildingSignal: AbortSignal | undefined;
 const modemHttp = require('docker-modem/lib/http') as Record<'http' | 'https', { request: unknown }>;
 for (const [name, native] of [
@@ -257,7 +257,8 @@ function lightenRequests(modem: Modem): void {
     }
     dial(options, callback);
   };
-  // n.b. buildRequest is docker-modem's, undeclared in its types: (request options, the dial's options, body, callback).
+  // n.b. buildRequest is docker-modem's, undeclared in its types: (request options, the dial's options, body,
+  // callback).
   type BuildRequest = (options: object, context: SignalHolder, ...rest: unknown[]) => void;
   const internal = modem as unknown as { buildRequest: BuildRequest };
   const buildRequest = internal.buildRequest.bind(modem);

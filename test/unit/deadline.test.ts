@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { withTimeout } from '../../src/deadline.js';
 
-/** A call that never answers: it fails with the signal's reason once the signal has aborted, as an Engine API call does. */
+/** A call that never answers: it fails with its signal's reason once that has aborted, as an Engine API call does. */
 const hang = (signal: AbortSignal) =>
   new Promise<never>((_, reject) => {
     if (signal.aborted) reject(signal.reason as Error);
@@ -29,7 +29,7 @@ describe('withTimeout', () => {
     }
   });
 
-  it("aborts with `until`'s reason when it aborts first, or at once when it already has, and stops listening to it", async () => {
+  it("aborts with `until`'s reason when it aborts first, or at once if it has, and stops listening to it", async () => {
     const until = new AbortController();
     const call = withTimeout(60_000, hang, until.signal);
     const reason = new Error('handed over');
