@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { withDeadline } from '../delivery/lease.js';
+import { withTimeout } from '../deadline.js';
 import { DispatchError } from '../errors.js';
 import type { Engine } from '../docker/engine.js';
 import { pullImage } from '../docker/pull-image.js';
@@ -21,8 +21,10 @@ export async function createPulling(
   const policy = message.Options?.Pull ?? 'missing';
   // n.b. a fresh deadline for each create: a pull before it may have taken longer than one request may.
   const create = () =>
-    withDeadline({ signal: ctx.lease.startSignal }, ctx.requestTimeoutMs, (abortSignal) =>
-      engine.docker.createContainer({ ...options, abortSignal }),
+    withTimeout(
+      ctx.requestTimeoutMs,
+      (abortSignal) => engine.docker.createContainer({ ...options, abortSignal }),
+      ctx.lease.startSignal,
     );
   if (policy === 'always') await pullForRun(engine, message.Image, ctx);
   else {

@@ -4,7 +4,8 @@ import { classifyDockerError, type DockerOperation } from '../docker/classify.js
 import { capture, registerWait, type Captured } from '../docker/container-io.js';
 import type { Engine } from '../docker/engine.js';
 import { checkedInspect } from '../docker/inspect-shape.js';
-import { HandedOverError, withDeadline } from '../delivery/lease.js';
+import { withTimeout } from '../deadline.js';
+import { HandedOverError } from '../delivery/lease.js';
 import { setLongTimeout } from '../long-timer.js';
 import type { RunMessage } from '../messages/types.js';
 import type { StreamName, StreamSink } from '../output/output.js';
@@ -135,7 +136,7 @@ async function startAndFollow(
     if (plan.waitForExit) exit = await step('wait', ref, () => registerWait(container, 'next-exit', ctx.lease.signal));
     // n.b. from here a cancel stops the container rather than aborting the start; one that came meanwhile, after it.
     release = stopOnCancel(container, ctx, host, ref);
-    await step('start', ref, (abortSignal) => container.start({ abortSignal }), { signal: ctx.lease.startSignal });
+    await step('start', ref, (abortSignal) => container.start({ abortSignal }), ctx.lease.startSignal);
     const cancelled = ctx.lease.cancelled;
     if (cancelled) stopContainer(container, cancelled.timeSeconds, 'cancelled', ctx, host, ref);
   } catch (err) {
@@ -270,10 +271,10 @@ function stepper(host: string, ctx: CommandContext) {
     operation: DockerOperation,
     ref: ContainerRef,
     call: (abortSignal: AbortSignal) => Promise<T>,
-    until: { signal: AbortSignal } = ctx.lease,
+    until: AbortSignal = ctx.lease.signal,
   ): Promise<T> => {
     try {
-      return await withDeadline(until, ctx.requestTimeoutMs, call);
+      return await withTimeout(ctx.requestTimeoutMs, call, until);
     } catch (err) {
       throw classifyDockerError(err, operation, host, { container: ref });
     }

@@ -1,5 +1,3 @@
-import { withTimeout } from '../deadline.js';
-
 /** Thrown into a job that was handed over: its work stops, and whoever takes the copy carries it on. */
 export class HandedOverError extends Error {
   override readonly name = 'HandedOverError';
@@ -104,13 +102,4 @@ export class Lease {
     if (this.cancelRequest) stop(this.cancelRequest);
     return () => this.running.delete(stop);
   }
-}
-
-/** Runs one short Engine API call with a deadline that also ends when the job is handed over or cancelled. */
-export function withDeadline<T>(
-  lease: { readonly signal: AbortSignal },
-  timeoutMs: number,
-  call: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  return withTimeout(timeoutMs, call, lease.signal);
 }

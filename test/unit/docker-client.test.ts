@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { getEventListeners } from 'node:events';
-import { createServer } from 'node:http';
+import http, { createServer } from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { inspect, promisify } from 'node:util';
+import { describe, expect, it, vi } from 'vitest';
 import { classifyDockerError } from '../../src/docker/classify.js';
 import { createdNanos, DockerClient, parseRepositoryTag } from '../../src/docker/docker-client.js';
 import { checkedInspect } from '../../src/docker/inspect-shape.js';
@@ -193,6 +193,20 @@ describe("DockerClient: a call's abort signal", () => {
     await new Promise<void>((resolve) => server.listen(socket, resolve));
     return { socket, closed, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
   }
+
+  it('reaches Node without the signal, and with options whose dump is one word (docker-modem inspects every request)', async () => {
+    const engine = await holdingEngine(false);
+    const request = vi.spyOn(http, 'request');
+    try {
+      await new DockerClient({ socketPath: engine.socket }).ping({ abortSignal: new AbortController().signal });
+      const options = request.mock.calls[0]![0] as http.RequestOptions;
+      expect(options.signal).toBeUndefined();
+      expect(inspect(options, { showHidden: true, depth: null })).toBe('[request options]');
+    } finally {
+      request.mockRestore();
+      await engine.close();
+    }
+  });
 
   it.each([
     ['before the answer', false],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError, HandedOverError, Lease, withDeadline } from '../../src/delivery/lease.js';
+import { withTimeout } from '../../src/deadline.js';
+import { CancelledError, HandedOverError, Lease } from '../../src/delivery/lease.js';
 
 describe('Lease', () => {
   it('hands a job over by aborting its work', () => {
@@ -64,28 +65,13 @@ describe('Lease: cancels', () => {
   });
 });
 
-describe('withDeadline', () => {
-  it('gives a call a signal that aborts at the deadline, and clears it once the call settles', async () => {
-    const lease = new Lease();
-    let seen: AbortSignal | undefined;
-    await expect(
-      withDeadline(lease, 20, (signal) => {
-        seen = signal;
-        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
-      }),
-    ).rejects.toMatchObject({ name: 'TimeoutError' });
-    expect(seen?.aborted).toBe(true);
-    const quick = await withDeadline(lease, 20, (signal) => Promise.resolve(signal));
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(quick.aborted).toBe(false); // its timer was cleared
-  });
-
+describe("a lease's signal as a call's deadline (withTimeout)", () => {
   it('aborts the call when the job is handed over or cancelled meanwhile', async () => {
     const lease = new Lease();
-    const call = withDeadline(
-      lease,
+    const call = withTimeout(
       10_000,
       (signal) => new Promise((_, reject) => (signal.onabort = () => reject(signal.reason as Error))),
+      lease.signal,
     );
     lease.cancel({ timeSeconds: 1 });
     await expect(call).rejects.toBeInstanceOf(CancelledError);
