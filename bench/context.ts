@@ -55,16 +55,7 @@ export async function startWorker(
     `${queue}.control`,
     `${queue}.cancels`,
   ];
-  const started: BenchWorker[] = [];
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    for (const worker of started) await worker.stop();
-    await removeLabelled(engines, `docker-dispatch.queue=${queue}`);
-    await ctx.client.deleteQueues(queues);
-  };
-  ctx.cleanups.add(`worker ${queue}`, stop);
+  const cleanup = queueCleanup(ctx, `worker ${queue}`, queue, queues);
   const worker = await BenchWorker.start({
     args: [
       '-q',
@@ -82,8 +73,38 @@ export async function startWorker(
     cpuProfDir: ctx.profileDir,
     bin: ctx.options.workerBin,
   });
-  started.push(worker);
-  return { queue, worker, engines, stop };
+  cleanup.started(worker);
+  return { queue, worker, engines, stop: cleanup.stop };
+}
+
+/** A process a scenario starts and stops. */
+interface Stoppable {
+  stop(): Promise<unknown>;
+}
+
+/** The clean-up of a scenario's process: told when the process has started; `stop` runs it (once). */
+export interface QueueCleanup {
+  started: (process: Stoppable) => void;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The clean-up of a process a scenario runs on a queue of its own, registered before the process starts (so a failed
+ * start is cleaned up too) and run once: it stops the process once `started`, removes the containers labelled with the
+ * queue and deletes `queues`.
+ */
+export function queueCleanup(ctx: BenchContext, what: string, queue: string, queues: readonly string[]): QueueCleanup {
+  let process: Stoppable | undefined;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await process?.stop();
+    await removeLabelled(ctx.services.engines, `docker-dispatch.queue=${queue}`);
+    await ctx.client.deleteQueues(queues);
+  };
+  ctx.cleanups.add(what, stop);
+  return { started: (p) => (process = p), stop };
 }
 
 /** Lets the machine settle between measurements (clean-ups, JIT, the broker's own housekeeping). */

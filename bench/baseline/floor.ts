@@ -1,5 +1,4 @@
-import type { BenchContext } from '../context.js';
-import { removeLabelled } from '../cleanup.js';
+import { queueCleanup, type BenchContext } from '../context.js';
 import { BaselineProcess } from './baseline-process.js';
 
 /** The bare dispatcher of a scenario on a queue of its own, and how to be rid of it. */
@@ -16,23 +15,13 @@ export interface ScenarioFloor {
  */
 export async function startFloor(ctx: BenchContext, name: string, prefetch: number): Promise<ScenarioFloor> {
   const queue = `bench-${ctx.runId}-${name}`;
-  const engines = ctx.services.engines;
-  const started: BaselineProcess[] = [];
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    for (const floor of started) await floor.stop();
-    await removeLabelled(engines, `docker-dispatch.queue=${queue}`);
-    await ctx.client.deleteQueues([queue]);
-  };
-  ctx.cleanups.add(`bare dispatcher ${queue}`, stop);
+  const cleanup = queueCleanup(ctx, `bare dispatcher ${queue}`, queue, [queue]);
   const floor = await BaselineProcess.start('bare-dispatcher', [
     ctx.services.amqpUrl,
     queue,
     String(prefetch),
-    ...engines.map((e) => `${e.name}=${e.address}`),
+    ...ctx.services.engines.map((e) => `${e.name}=${e.address}`),
   ]);
-  started.push(floor);
-  return { queue, process: floor, stop };
+  cleanup.started(floor);
+  return { queue, process: floor, stop: cleanup.stop };
 }

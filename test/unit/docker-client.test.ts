@@ -194,7 +194,7 @@ describe("DockerClient: a call's abort signal", () => {
     return { socket, closed, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
   }
 
-  it('reaches Node without the signal, and with options whose dump is one word (docker-modem inspects every request)', async () => {
+  it('reaches Node without the signal, with options whose dump (docker-modem inspects every request) is a word', async () => {
     const engine = await holdingEngine(false);
     const request = vi.spyOn(http, 'request');
     try {
