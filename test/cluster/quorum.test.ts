@@ -21,6 +21,20 @@ import { WorkerProcess } from '../support/worker-process.js';
 // there), the test's own client to node 2, so that killing node 1 or a queue's leader leaves the test its broker.
 
 /** A run that prints, sleeps, and prints again: long enough to lose a node in the middle. */
+/**
+ * Checks that a message was answered DeliveryLimit after its third delivery and dead-lettered with that code; returns
+ * the dead-lettered copy.
+ */
+async function answeredDeliveryLimit(h: Harness, reply: ReturnType<Harness['broker']['request']>, messageId: string) {
+  const { body } = await reply;
+  expect(body).toMatchObject({ Status: 'error', Error: { Code: 'DeliveryLimit' } });
+  expect(body.Error?.Message).toContain('delivered 3 times');
+  const dead = await h.broker.take(h.deadLetterQueue);
+  expect(dead.properties.messageId).toBe(messageId);
+  expect(dead.properties.headers?.['x-dispatch-error-code']).toBe('DeliveryLimit');
+  return dead;
+}
+
 function sleepyRun(image: string, seconds: number) {
   return {
     Dockercmd: 'run',
@@ -232,12 +246,7 @@ and handover queues have the delivery limit; the cancel stream is a stream', asy
       worker = await WorkerProcess.start(args);
     }
     try {
-      const { body } = await reply;
-      expect(body).toMatchObject({ Status: 'error', Error: { Code: 'DeliveryLimit' } });
-      expect(body.Error?.Message).toContain('delivered 3 times');
-      const dead = await h.broker.take(h.deadLetterQueue);
-      expect(dead.properties.messageId).toBe(messageId);
-      expect(dead.properties.headers?.['x-dispatch-error-code']).toBe('DeliveryLimit');
+      await answeredDeliveryLimit(h, reply, messageId);
       expect(await countsWhenDrained(h.queue)).toEqual({ ready: 0, unacked: 0 });
     } finally {
       await worker.stop();
@@ -268,12 +277,7 @@ and handover queues have the delivery limit; the cancel stream is a stream', asy
     // Its third: the last the broker makes (x-delivery-count 2).
     worker = await WorkerProcess.start(restart);
     try {
-      const { body } = await reply;
-      expect(body).toMatchObject({ Status: 'error', Error: { Code: 'DeliveryLimit' } });
-      expect(body.Error?.Message).toContain('delivered 3 times');
-      const dead = await h.broker.take(h.deadLetterQueue);
-      expect(dead.properties.messageId).toBe(messageId);
-      expect(dead.properties.headers?.['x-dispatch-error-code']).toBe('DeliveryLimit');
+      const dead = await answeredDeliveryLimit(h, reply, messageId);
       expect(dead.properties.headers?.['x-dispatch-handovers']).toBe(1);
       expect(await countsWhenDrained(`${h.queue}.handover`)).toEqual({ ready: 0, unacked: 0 });
     } finally {
