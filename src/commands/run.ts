@@ -135,8 +135,12 @@ async function startAndFollow(
     }
     if (plan.waitForExit) exit = await step('wait', ref, () => registerWait(container, 'next-exit', ctx.lease.signal));
     // n.b. from here a cancel stops the container rather than aborting the start; one that came meanwhile, after it.
+    // A cancel that came before refuses the start; one that comes while the start is on its way to the engine lets
+    // it finish: aborting the call would only lose its answer (the engine may have started the container already,
+    // whose output is being read), and the container would be taken for one that never ran.
     release = stopOnCancel(container, ctx, host, ref);
-    await step('start', ref, (abortSignal) => container.start({ abortSignal }), ctx.lease.startSignal);
+    const startUntil = ctx.lease.startSignal.aborted ? ctx.lease.startSignal : ctx.lease.signal;
+    await step('start', ref, (abortSignal) => container.start({ abortSignal }), startUntil);
     const cancelled = ctx.lease.cancelled;
     if (cancelled) stopContainer(container, cancelled.timeSeconds, 'cancelled', ctx, host, ref);
   } catch (err) {
